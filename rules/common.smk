@@ -1,0 +1,88 @@
+# Helpers for every rule file. Validation runs first, so a bad key or value stops the run
+# before any job, naming the key.
+import os
+from pathlib import Path
+
+from snakemake.utils import validate
+
+
+validate(config, schema="../config/schema.yaml")
+config["seeds"] = [int(seed) for seed in config["seeds"]]
+if config["grpo"]["init"] == "sft" and not config["sft"]["enabled"]:
+    raise ValueError(
+        "config: grpo.init is 'sft' but sft.enabled is false; "
+        "enable the SFT warm-up or set grpo.init: base"
+    )
+if config["model"]["id"] == "embedded-tiny":
+    # The embedded default never touches a model hub (nothing may be downloaded at run time).
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+wildcard_constraints:
+    seed=r"\d+",
+    arm=r"base|sft|grpo_seed\d+",
+
+
+EMBEDDED_MODEL = "embedded-tiny"
+OLIST_FILES = [
+    "olist_customers_dataset.csv",
+    "olist_geolocation_dataset.csv",
+    "olist_order_items_dataset.csv",
+    "olist_order_payments_dataset.csv",
+    "olist_order_reviews_dataset.csv",
+    "olist_orders_dataset.csv",
+    "olist_products_dataset.csv",
+    "olist_sellers_dataset.csv",
+    "product_category_name_translation.csv",
+]
+
+
+def data_source():
+    """Resolve `data.source: auto` once: Olist CSVs when the folder holds any, else synthetic."""
+    source = config["data"]["source"]
+    if source == "auto":
+        olist_dir = Path(config["data"]["olist_dir"])
+        return "olist" if olist_dir.is_dir() and any(olist_dir.glob("*.csv")) else "synthetic"
+    return source
+
+
+def olist_inputs(wildcards):
+    # Listing every expected file makes a missing one a Snakemake error that names it.
+    if data_source() != "olist":
+        return []
+    return [str(Path(config["data"]["olist_dir"]) / name) for name in OLIST_FILES]
+
+
+def base_model_inputs(wildcards):
+    """The embedded tokenizer is trained on our own corpus; a hub model needs no input."""
+    if config["model"]["id"] == EMBEDDED_MODEL:
+        return {"db": "data/commerce.db", "train": "results/pairs/train.jsonl"}
+    return {}
+
+
+def eval_arms():
+    arms = ["base"]
+    if config["sft"]["enabled"]:
+        arms.append("sft")
+    arms += [f"grpo_seed{seed}" for seed in config["seeds"]]
+    return arms
+
+
+def grpo_init_adapter(wildcards):
+    if config["grpo"]["init"] == "sft":
+        return {"init_adapter": "results/sft/adapter"}
+    return {}
+
+
+def arm_adapter(wildcards):
+    """The adapter an evaluation arm loads on top of the base model (none for `base`)."""
+    if wildcards.arm == "base":
+        return {}
+    if wildcards.arm == "sft":
+        return {"adapter": "results/sft/adapter"}
+    seed = wildcards.arm.removeprefix("grpo_seed")
+    return {"adapter": f"results/grpo/seed{seed}/best"}
+
+
+def get_final_output():
+    return ["results/final_report.md", "results/final_report.json"]

@@ -1,0 +1,24 @@
+# The same 65 prompts and the same decoding for every arm: base, sft, grpo_seed{seed}.
+rule evaluate:
+    input:
+        unpack(arm_adapter),
+        eval="results/pairs/eval.jsonl",
+        base="results/models/base",
+        db="data/commerce.db",
+    output:
+        "results/eval/{arm}.jsonl",
+    params:
+        model=config["model"],
+        rewards=config["rewards"],
+        decoding=config["evaluate"],
+    log:
+        "results/logs/evaluate/{arm}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{arm}.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        gpu=1,
+        mem_mb=8000,
+    script:
+        "../scripts/evaluate.py"

@@ -1,0 +1,31 @@
+rule report:
+    input:
+        evals=expand("results/eval/{arm}.jsonl", arm=eval_arms()),
+        audit="results/audit/reward_audit.json",
+        pairs_stats="results/pairs/stats.json",
+        sft_metrics="results/sft/metrics.csv" if config["sft"]["enabled"] else [],
+        eval_histories=expand("results/grpo/seed{seed}/eval_history.csv", seed=config["seeds"]),
+        best=expand("results/grpo/seed{seed}/best", seed=config["seeds"]),
+    output:
+        md="results/final_report.md",
+        json="results/final_report.json",
+        figures=report(
+            directory("results/figures"),
+            patterns=["{name}.png"],
+            caption="../report/figures.rst",
+            category="Figures",
+        ),
+    params:
+        config=config,
+        arms=eval_arms(),
+        seeds=config["seeds"],
+        benchmarks_dir="results/benchmarks",
+        alpha=config["report"]["alpha"],
+        bootstrap_samples=config["report"]["bootstrap_samples"],
+        seed=config["report"]["seed"],
+    log:
+        "results/logs/report.log",
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/report.py"

@@ -1,0 +1,17 @@
+"""Route a rule script's stderr and logging into the rule's `log:` file."""
+import logging
+import sys
+
+
+def log_to_rule_file(snakemake) -> None:
+    """Send stderr (tracebacks included) and INFO logging to ``snakemake.log[0]``.
+
+    Snakemake points at the log file when a job fails, so the traceback must land there.
+    """
+    sys.stderr = open(snakemake.log[0], "w", buffering=1)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )

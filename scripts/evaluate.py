@@ -1,0 +1,13 @@
+"""Rule evaluate: one arm's completions and rewards on the stratified eval prompts."""
+from commerce_grpo.rule_logging import log_to_rule_file
+
+log_to_rule_file(snakemake)
+
+from commerce_grpo.evaluate import evaluate_arm
+
+evaluate_arm(
+    **dict(snakemake.input),
+    output=snakemake.output[0],
+    arm=snakemake.wildcards.arm,
+    **snakemake.params,
+)
