@@ -6,7 +6,9 @@ rule evaluate:
         base="results/models/base",
         db="data/commerce.db",
     output:
-        "results/eval/{arm}.jsonl",
+        records="results/eval/{arm}.jsonl",
+        # device, backend, decoding and generation time, for the report header
+        meta="results/eval/{arm}.meta.json",
     params:
         model=config["model"],
         rewards=config["rewards"],

@@ -7,8 +7,8 @@ rule report:
         eval_histories=expand("results/grpo/seed{seed}/eval_history.csv", seed=config["seeds"]),
         best=expand("results/grpo/seed{seed}/best", seed=config["seeds"]),
     output:
-        md="results/final_report.md",
-        json="results/final_report.json",
+        md=report("results/final_report.md", category="Report"),
+        json=report("results/final_report.json", category="Report"),
         figures=report(
             directory("results/figures"),
             patterns=["{name}.png"],

@@ -95,3 +95,22 @@ rule select_best:
         "../envs/pipeline.yaml"
     script:
         "../scripts/select_best.py"
+
+
+# Optional (not part of the report): `snakemake ... results/models/merged/seed42`.
+rule merge:
+    input:
+        adapter="results/grpo/seed{seed}/best",
+        base="results/models/base",
+    output:
+        directory("results/models/merged/seed{seed}"),
+    params:
+        model=config["model"],
+    log:
+        "results/logs/merge/seed{seed}.log",
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        mem_mb=16000,
+    script:
+        "../scripts/merge_adapter.py"

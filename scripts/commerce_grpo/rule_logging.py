@@ -4,11 +4,13 @@ import sys
 
 
 def log_to_rule_file(snakemake) -> None:
-    """Send stderr (tracebacks included) and INFO logging to ``snakemake.log[0]``.
+    """Send stderr (tracebacks included), stdout and INFO logging to ``snakemake.log[0]``.
 
-    Snakemake points at the log file when a job fails, so the traceback must land there.
+    Snakemake points at the log file when a job fails, so the traceback must land there; the
+    trainers print their progress dicts to stdout, which would otherwise interleave with
+    Snakemake's own output when jobs run in parallel.
     """
-    sys.stderr = open(snakemake.log[0], "w", buffering=1)
+    sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,

@@ -15,6 +15,7 @@ significant, and enter it into Holm as p = 1.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass, replace
 from typing import Mapping, Sequence
 
@@ -76,10 +77,21 @@ def pair_by_id(arm: Mapping[str, float], baseline: Mapping[str, float]) -> tuple
 
 
 def wilcoxon_greater(arm: Sequence[float], baseline: Sequence[float]) -> float:
-    """One-sided paired Wilcoxon signed-rank p (arm > baseline), scipy defaults; NaN for n = 0."""
+    """One-sided paired Wilcoxon signed-rank p (arm > baseline), scipy defaults.
+
+    NaN where scipy has no p: no pairs, or a single tied pair (its permutation test needs two).
+    """
     if len(arm) == 0:
         return math.nan
-    return float(sps.wilcoxon(arm, baseline, alternative="greater").pvalue)
+    with warnings.catch_warnings():
+        # All pairs tied: scipy divides 0 by 0 on its way to the NaN documented above.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            return float(sps.wilcoxon(arm, baseline, alternative="greater").pvalue)
+        except ValueError:
+            if len(arm) == 1 and arm[0] == baseline[0]:
+                return math.nan
+            raise
 
 
 def rank_biserial(arm: Sequence[float], baseline: Sequence[float]) -> float:

@@ -1,8 +1,8 @@
 """The DAG's shape and its guards, checked with dry runs (seconds, no training)."""
 import yaml
 
-from conftest import run_snakemake
-from workflow.dag import job_counts
+from snakemake_runner import run_snakemake
+from dag_stats import job_counts
 
 
 def test_lint_is_clean(workflow):

@@ -3,8 +3,8 @@ report carries numbers from each, and Snakemake rebuilds exactly what a deletion
 import json
 import shutil
 
-from conftest import run_snakemake
-from workflow.dag import job_counts
+from snakemake_runner import run_snakemake
+from dag_stats import job_counts
 
 SEEDS = (42, 123)  # tests/config/config.yaml
 TEST_CONFIG = ["--configfile", "tests/config/config.yaml"]

@@ -1,0 +1,180 @@
+"""Rule pairs: commerce.db → train/validation/eval pairs for the four tasks, and their stats.
+
+Each task builder yields candidates in a stratified, interleaved order (scores, templates,
+topics or intents take turns), so the first candidates make a stratified eval set. Eval is
+drawn first for every task; training candidates that share an id (order, customer) or a
+normalised prompt text with any eval pair are skipped, and validation is carved from the
+training pool. Same seed → byte-identical files.
+"""
+import json
+import logging
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from ..prompts import SYSTEM_PROMPTS, TASKS
+from .ptbr import normalize_text
+from .tasks import extraction, insights, push, sql_qa
+from .tasks.base import Candidate
+
+log = logging.getLogger(__name__)
+SPLITS = ("train", "validation", "eval")
+BUILDERS = {
+    "extraction": extraction.candidates,
+    "sql_qa": sql_qa.candidates,
+    "insights": insights.candidates,
+    "push": push.candidates,
+}
+
+
+def build_pairs(db, *, outputs: dict, seed: int, train: dict, scale: float, validation: dict,
+                eval: dict) -> dict[str, list[dict]]:
+    """Write outputs["train"|"validation"|"eval"] (jsonl) and outputs["stats"] (json)."""
+    _check_counts(train=train, validation=validation, eval=eval)
+    wanted = {task: {"train": round(train[task] * scale), "validation": validation[task],
+                     "eval": eval[task]} for task in TASKS}
+    con = in_memory_copy(db)
+    try:
+        streams = {task: BUILDERS[task](con, np.random.default_rng([seed, i]))
+                   for i, task in enumerate(TASKS)}
+        chosen = _split(streams, wanted)
+        database = database_summary(con)
+    finally:
+        con.close()
+
+    records = {split: [] for split in SPLITS}
+    for task in TASKS:
+        number = 0
+        for split in ("eval", "train", "validation"):
+            for cand in chosen[task][split]:
+                records[split].append(_record(f"{task}-{number:06d}", task, split, cand))
+                number += 1
+    for index, split in enumerate(SPLITS):
+        order = np.random.default_rng([seed, 100 + index]).permutation(len(records[split]))
+        records[split] = [records[split][i] for i in order]
+        _write_jsonl(outputs[split], records[split])
+    stats = pair_stats(records, chosen) | {"database": database}
+    Path(outputs["stats"]).parent.mkdir(parents=True, exist_ok=True)
+    Path(outputs["stats"]).write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    log.info("pairs: %s", {s: len(r) for s, r in records.items()})
+    return records
+
+
+def in_memory_copy(db) -> duckdb.DuckDBPyConnection:
+    """commerce.db copied into memory, with ``orders_enriched`` materialised as a table.
+
+    The builders run a thousand or more queries; recomputing the view's aggregations each time
+    made the 100k-order build ten times slower. The content is identical, so every stored gold
+    result is also what the query returns on commerce.db itself (tested).
+    """
+    con = duckdb.connect()
+    path = str(db).replace("'", "''")
+    con.execute(f"ATTACH '{path}' AS source (READ_ONLY)")
+    con.execute("COPY FROM DATABASE source TO memory")
+    con.execute("DROP VIEW orders_enriched")
+    con.execute("CREATE TABLE orders_enriched AS SELECT * FROM source.orders_enriched")
+    con.execute("DETACH source")
+    return con
+
+
+def database_summary(con) -> dict:
+    """What the pairs were drawn from: size, and the categories and states there were to cover."""
+    orders, categories, states, start, end = con.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT product_category), COUNT(DISTINCT customer_state), "
+        "CAST(MIN(purchase_date) AS VARCHAR), CAST(MAX(purchase_date) AS VARCHAR) FROM orders_enriched").fetchone()
+    origin = [r[0] for r in con.execute("SELECT DISTINCT origin FROM review_facts ORDER BY 1").fetchall()]
+    return {"orders": orders, "categories": categories, "states": states, "first_purchase": start,
+            "last_purchase": end, "review_facts_origin": origin}
+
+
+def _check_counts(**counts: dict) -> None:
+    for name, per_task in counts.items():
+        missing = [task for task in TASKS if task not in per_task]
+        if missing:
+            raise ValueError(f"pairs.{name}: missing count for task(s) {missing}")
+
+
+def _split(streams: dict, wanted: dict) -> dict[str, dict[str, list[Candidate]]]:
+    """Eval for every task first (its ids and texts are then excluded everywhere), then train."""
+    chosen = {task: {split: [] for split in SPLITS} for task in TASKS}
+    eval_keys: set[str] = set()
+    seen_texts: set[str] = set()
+    for task, stream in streams.items():
+        for cand in _take(stream, wanted[task]["eval"], seen_texts, set(), task, "eval"):
+            chosen[task]["eval"].append(cand)
+            eval_keys.update(cand.keys)
+    for task, stream in streams.items():
+        size = wanted[task]["train"] + wanted[task]["validation"]
+        pool = _take(stream, size, seen_texts, eval_keys, task, "train+validation")
+        # The stream is stratified, so the pool's head is a stratified validation set.
+        n_val = wanted[task]["validation"]
+        chosen[task]["validation"], chosen[task]["train"] = pool[:n_val], pool[n_val:]
+    return chosen
+
+
+def _take(stream, count: int, seen_texts: set, excluded_keys: set, task: str, split: str) -> list[Candidate]:
+    taken = []
+    while len(taken) < count:
+        cand = next(stream, None)
+        if cand is None:
+            raise ValueError(
+                f"pairs: task {task!r} ran out of distinct prompts for {split} after {len(taken)} "
+                f"of {count}; lower the pairs counts (pairs.scale, pairs.train/validation/eval) or build "
+                f"a bigger commerce.db (data.orders)")
+        text = normalize_text(cand.user)
+        if text in seen_texts or excluded_keys.intersection(cand.keys):
+            continue
+        seen_texts.add(text)
+        taken.append(cand)
+    return taken
+
+
+def _record(pair_id: str, task: str, split: str, cand: Candidate) -> dict:
+    return {
+        "id": pair_id,
+        "task": task,
+        "split": split,
+        "prompt": [{"role": "system", "content": SYSTEM_PROMPTS[task]},
+                   {"role": "user", "content": cand.user}],
+        "reference": cand.reference,
+        "source": cand.source,
+    }
+
+
+def _write_jsonl(path, records: list[dict]) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def pair_stats(records: dict[str, list[dict]], chosen: dict) -> dict:
+    """Counts per task and split, prompt/reference lengths, coverage of categories, states, intents."""
+    counts = {split: dict(Counter(r["task"] for r in records[split])) for split in SPLITS}
+    lengths = {}
+    for task in TASKS:
+        rows = [r for split in SPLITS for r in records[split] if r["task"] == task]
+        lengths[task] = {
+            "prompt_chars": _summary([len(r["prompt"][1]["content"]) for r in rows]),
+            "reference_chars": _summary([len(json.dumps(r["reference"], ensure_ascii=False)) for r in rows]),
+        }
+    coverage = {}
+    for key in ("category", "state", "intent", "template", "score"):
+        per_split = {}
+        for split in SPLITS:
+            values = Counter(str(c.meta[key]) for task in TASKS for c in chosen[task][split] if key in c.meta)
+            per_split[split] = {"distinct": len(values), "counts": dict(sorted(values.items()))}
+        coverage[key] = per_split
+    return {"counts": counts, "total": {s: len(records[s]) for s in SPLITS}, "lengths": lengths,
+            "coverage": coverage}
+
+
+def _summary(values: list[int]) -> dict:
+    if not values:
+        return {"n": 0}
+    arr = np.asarray(values)
+    return {"n": int(arr.size), "mean": round(float(arr.mean()), 1), "min": int(arr.min()),
+            "p50": int(np.median(arr)), "p95": int(np.percentile(arr, 95)), "max": int(arr.max())}

@@ -1,0 +1,83 @@
+"""Extraction: a customer review → the 10-field JSON of DESIGN.md.
+
+Gold labels come from ``review_facts``: the generator's latent facts in synthetic mode, score and
+keyword heuristics in Olist mode. Scores take turns in the stream, so the eval set holds every
+score (the rare 2★ reviews included) rather than Olist's 58 % of 5★.
+"""
+from ...prompts import EXTRACTION_FIELDS
+from ..reviews import sentiment_of
+from .base import Candidate, interleave
+
+ISSUE_PHRASES = {
+    "delivery_issue": "problema na entrega",
+    "product_quality_issue": "produto com defeito ou baixa qualidade",
+    "wrong_or_missing_item": "item errado ou faltando",
+    "seller_service_issue": "atendimento ruim do vendedor",
+    "price_issue": "preço alto",
+}
+SENTIMENT_LEADS = {"positivo": "Cliente satisfeito", "neutro": "Cliente neutro",
+                   "negativo": "Cliente insatisfeito"}
+SUMMARY_MAX_CHARS = 140
+
+QUERY = """
+SELECT r.review_id, r.order_id, r.review_score, r.review_comment_message AS text,
+       f.delivery_issue, f.product_quality_issue, f.wrong_or_missing_item, f.seller_service_issue,
+       f.price_issue, f.complaint_category, f.would_recommend, f.churn_risk,
+       o.customer_id, o.customer_unique_id, o.customer_state, o.product_category
+FROM order_reviews r
+JOIN review_facts f USING (review_id, order_id)
+JOIN orders_enriched o USING (order_id)
+WHERE length(trim(COALESCE(r.review_comment_message, ''))) >= 3
+ORDER BY r.review_id, r.order_id
+"""
+
+
+def candidates(con, rng):
+    rows = con.execute(QUERY).df()
+    strata = {}
+    for score in (1, 2, 3, 4, 5):
+        index = rows.index[rows["review_score"] == score].to_numpy()
+        strata[score] = rng.permutation(index)
+    return interleave(strata, lambda _, i: _candidate(rows.loc[i]))
+
+
+def gold_reference(row) -> dict:
+    """The 10 fields in EXTRACTION_FIELDS order, from the review's facts."""
+    score = int(row["review_score"])
+    sentiment = str(sentiment_of(score))
+    gold = {
+        "sentiment": sentiment,
+        "sentiment_score": score,
+        "delivery_issue": bool(row["delivery_issue"]),
+        "product_quality_issue": bool(row["product_quality_issue"]),
+        "wrong_or_missing_item": bool(row["wrong_or_missing_item"]),
+        "seller_service_issue": bool(row["seller_service_issue"]),
+        "complaint_category": str(row["complaint_category"]),
+        "would_recommend": bool(row["would_recommend"]),
+        "churn_risk": float(row["churn_risk"]),
+        "summary": summary(sentiment, row),
+    }
+    return {name: gold[name] for name in EXTRACTION_FIELDS}
+
+
+def summary(sentiment: str, row) -> str:
+    """A short PT-BR summary built from the facts: "Cliente insatisfeito: ...; não recomenda."."""
+    issues = [phrase for flag, phrase in ISSUE_PHRASES.items() if bool(row[flag])]
+    text = SENTIMENT_LEADS[sentiment]
+    if issues:
+        text += ": " + (", ".join(issues[:-1]) + " e " + issues[-1] if len(issues) > 1 else issues[0])
+    elif sentiment == "positivo":
+        text += " com o produto e a compra"
+    text += "; recomenda a loja." if bool(row["would_recommend"]) else "; não recomenda a loja."
+    return text[:SUMMARY_MAX_CHARS]
+
+
+def _candidate(row) -> Candidate:
+    score = int(row["review_score"])
+    return Candidate(
+        user=f"Avaliação do pedido (nota {score}/5):\n{row['text'].strip()}",
+        reference=gold_reference(row),
+        source={"order_id": row["order_id"], "review_id": row["review_id"], "review_score": score},
+        keys=tuple(str(row[k]) for k in ("order_id", "customer_id", "customer_unique_id") if isinstance(row[k], str)),
+        meta={"score": score, "state": row["customer_state"], "category": row["product_category"]},
+    )

@@ -1,0 +1,84 @@
+"""The `evaluate` rule: one arm's completions and rewards on the stratified eval prompts.
+
+Every arm (base, sft, grpo_seed{N}) gets the same prompts and the same decoding from the
+``evaluate`` config section (the study evaluated at temperature 0.1 with a fixed seed), so the
+paired test in the report compares models, not decoding.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+from commerce_grpo.generation import generate
+from commerce_grpo.modeling import load_model, resolve_backend
+from commerce_grpo.rewards import score
+
+log = logging.getLogger(__name__)
+
+DECODING_KEYS = ("max_new_tokens", "temperature", "top_p", "top_k", "seed", "batch_size")
+
+
+def read_pairs(path) -> list[dict]:
+    """Eval pair records; each needs id, task, prompt (chat messages) and reference."""
+    records = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}:{number}: not JSON ({error})") from error
+            missing = [key for key in ("id", "task", "prompt", "reference") if key not in record]
+            if missing:
+                raise ValueError(f"{path}:{number}: pair record lacks {missing}")
+            records.append(record)
+    if not records:
+        raise ValueError(f"{path}: no eval prompts")
+    return records
+
+
+def meta_path(output) -> Path:
+    """``results/eval/base.jsonl`` → ``results/eval/base.meta.json`` (device, backend, timing)."""
+    return Path(output).with_suffix(".meta.json")
+
+
+def evaluate_arm(*, eval, base, db, adapter=None, output, arm, model, rewards, decoding) -> list[dict]:
+    """Generate for every eval prompt, score with ``rewards.score``, write one eval record per prompt."""
+    missing = [key for key in DECODING_KEYS if key not in decoding]
+    if missing:
+        raise ValueError(f"evaluate: decoding config lacks {missing}")
+    pairs = read_pairs(eval)
+    lm, tokenizer = load_model(base, adapter=adapter, model=model)
+    started = time.perf_counter()
+    completions = generate(lm, tokenizer, [p["prompt"] for p in pairs],
+                           **{key: decoding[key] for key in DECODING_KEYS})
+    seconds = time.perf_counter() - started
+    records = []
+    for pair, completion in zip(pairs, completions, strict=True):
+        reward = score(pair, completion, db=str(db) if db else None, config=rewards)
+        records.append({"id": pair["id"], "task": pair["task"], "arm": arm, "completion": completion,
+                        "reward": reward.total, "components": dict(reward.components)})
+    _write_atomic(output, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    meta = {
+        "arm": arm, "adapter": str(adapter) if adapter else None, "prompts": len(pairs),
+        "backend": resolve_backend(model["backend"]), "device": str(next(lm.parameters()).device),
+        "decoding": {key: decoding[key] for key in DECODING_KEYS},
+        "generation_seconds": round(seconds, 3), "prompts_per_second": round(len(pairs) / max(seconds, 1e-9), 2),
+    }
+    _write_atomic(meta_path(output), json.dumps(meta, indent=2) + "\n")
+    mean = sum(r["reward"] for r in records) / len(records)
+    log.info("%s: %d prompts, mean reward %.3f, %.1f s generation", arm, len(records), mean, seconds)
+    return records
+
+
+def _write_atomic(path, text: str) -> None:
+    """Write then rename, so a killed job never leaves a half file that looks finished."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,64 @@
+"""Where a report came from: config hash, package versions, git commit, device, wall time."""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from importlib import metadata
+
+PACKAGES = ("torch", "transformers", "trl", "peft", "accelerate", "datasets", "scipy", "duckdb", "snakemake")
+
+
+def config_hash(config: dict) -> str:
+    """sha256 of the config as canonical JSON; two runs with the same hash ran the same recipe."""
+    canonical = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str | None:
+    """HEAD of the working directory's repository; None outside git or before the first commit."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def stage_times(benchmarks: dict[str, float]) -> dict[str, float]:
+    """Wall seconds per stage (first path part of the benchmark file: ``grpo/seed42`` → grpo)."""
+    stages: dict[str, float] = {}
+    for job, seconds in benchmarks.items():
+        stage = job.split("/")[0]
+        stages[stage] = stages.get(stage, 0.0) + seconds
+    return stages
+
+
+def header(*, config: dict, metas: dict[str, dict], benchmarks: dict[str, float]) -> dict:
+    """The report header: what ran, on what, how long each stage took."""
+    model = config.get("model", {})
+    devices = sorted({m["device"] for m in metas.values() if m.get("device")})
+    backends = sorted({m["backend"] for m in metas.values() if m.get("backend")})
+    return {
+        "run_name": config.get("run_name"),
+        "model": model.get("id"),
+        "backend_config": model.get("backend"),
+        "backend": backends or None,
+        "device": devices or None,
+        "load_in_4bit": model.get("load_in_4bit"),
+        "config_hash": config_hash(config),
+        "packages": package_versions(),
+        "git_commit": git_commit(),
+        "decoding": config.get("evaluate"),
+        "stage_seconds": stage_times(benchmarks),
+        "job_seconds": benchmarks,
+    }

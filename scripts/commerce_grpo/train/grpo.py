@@ -1,0 +1,216 @@
+"""GRPO for one seed: TRL GRPOTrainer + LoRA, the recipe mapped once from the ``grpo`` section.
+
+Everything a run needs to resume lives in ``work_dir`` (trainer checkpoints, eval history, the
+adapters saved at each new best): Snakemake does not delete it when a job dies, so a rerun
+continues from the last checkpoint (seed 003 lost two seeds to a VM shutdown). The declared
+outputs appear only when training ends, and work_dir is removed then.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import shutil
+import time
+from pathlib import Path
+
+import torch
+from transformers import PrinterCallback
+from transformers.trainer_utils import get_last_checkpoint
+from trl import GRPOConfig, GRPOTrainer
+
+from commerce_grpo.modeling import attach_lora, load_model
+from commerce_grpo.prompts import TASKS
+from commerce_grpo.rewards import errors as reward_errors
+from commerce_grpo.rewards.trl import make_reward_functions, reward_weights
+from commerce_grpo.train.callbacks import PreflightCallback, ValidationCallback
+from commerce_grpo.train.datasets import JSON_COLUMNS, grpo_dataset, read_pairs
+from commerce_grpo.train.metrics import MetricsCSVCallback, write_log_history
+from commerce_grpo.train.sampling import TaskWeightedSampler
+from commerce_grpo.train.validation import ValidationEvaluator, stratified_subset
+
+log = logging.getLogger(__name__)
+
+
+def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> GRPOConfig:
+    """The one place the ``grpo`` section becomes TRL options; nothing is left to TRL's defaults
+    that the recipe names (TRL 1.16's defaults differ from the study's TRL 0.24: loss dapo,
+    scale_rewards group, 8 generations)."""
+    on_gpu = torch.cuda.is_available()
+    completions_per_step = grpo["prompts_per_step"] * grpo["num_generations"]
+    return GRPOConfig(
+        output_dir=str(output_dir),
+        seed=seed,
+        data_seed=seed,
+        max_steps=grpo["max_steps"],
+        learning_rate=grpo["learning_rate"],
+        lr_scheduler_type=grpo["lr_scheduler_type"],
+        warmup_steps=grpo["warmup_ratio"],  # transformers 5: a value below 1 is a ratio of max_steps
+        beta=grpo["beta"],
+        loss_type=grpo["loss_type"],
+        scale_rewards=grpo["scale_rewards"],
+        multi_objective_aggregation=grpo["multi_objective_aggregation"],
+        reward_weights=weights,
+        num_generations=grpo["num_generations"],
+        # TRL counts completions: prompts_per_step prompts × num_generations, generated once per step.
+        per_device_train_batch_size=completions_per_step,
+        generation_batch_size=completions_per_step,
+        gradient_accumulation_steps=1,
+        num_iterations=1,
+        max_completion_length=grpo["max_completion_length"],
+        temperature=grpo["temperature"],
+        top_p=grpo["top_p"],
+        top_k=grpo["top_k"],
+        repetition_penalty=1.0,
+        epsilon_high=grpo["epsilon_high"],
+        mask_truncated_completions=grpo["mask_truncated_completions"],
+        save_strategy="steps",
+        save_steps=grpo["save_steps"],
+        save_only_model=False,  # optimizer and RNG state are what make resume exact
+        eval_strategy="no",  # validation runs in ValidationCallback, with our rewards and metrics
+        logging_steps=1,
+        report_to=list(grpo["report_to"]),
+        use_cpu=not on_gpu,
+        bf16=on_gpu,
+        gradient_checkpointing=False,
+        disable_tqdm=True,
+    )
+
+
+def decode_json_columns(reward_function):
+    """The dataset stores references and sources as JSON text (see datasets.grpo_dataset); the
+    reward functions get them back as dicts."""
+    @functools.wraps(reward_function)
+    def wrapped(prompts, completions, **kwargs):
+        for column in JSON_COLUMNS:
+            kwargs[column] = [json.loads(value) for value in kwargs[column]]
+        return reward_function(prompts, completions, **kwargs)
+
+    return wrapped
+
+
+class CommerceGRPOTrainer(GRPOTrainer):
+    """GRPOTrainer plus reward-error counts and task weights in every log row (TRL logs step_time
+    itself), and an optional task-weighted prompt sampler (MT-GRPO IWU)."""
+
+    def __init__(self, *args, task_sampler: TaskWeightedSampler | None = None, **kwargs):
+        self.task_sampler = task_sampler
+        super().__init__(*args, **kwargs)
+        # (task, component, weight) per reward function, to rebuild per-task rewards from the logs
+        self._components = [(*name.split("/", 1), float(w))
+                            for name, w in zip(self.reward_func_names, self.reward_weights.tolist(), strict=True)]
+
+    def _get_train_sampler(self, dataset=None):
+        if self.task_sampler is None:
+            return super()._get_train_sampler(dataset)
+        return self.task_sampler
+
+    def log(self, logs, start_time=None):
+        for task, count in reward_errors.snapshot().items():
+            logs[f"reward_errors/{task}"] = count
+        if self.task_sampler is not None and "loss" in logs:
+            self.task_sampler.update(self._task_rewards())
+            logs.update({f"task_weight/{task}": w for task, w in self.task_sampler.weights.items()})
+        super().log(logs, start_time)
+
+    def _task_rewards(self) -> dict[str, float]:
+        """This step's mean training reward per task (weighted component means; NaN for a task not
+        sampled), read from the metrics GRPOTrainer.log is about to average and log."""
+        totals: dict[str, float] = {}
+        for task, component, weight in self._components:
+            values = [v for v in self._metrics["train"].get(f"rewards/{task}/{component}/mean", [])
+                      if not math.isnan(v)]
+            mean = sum(values) / len(values) if values else math.nan
+            totals[task] = totals.get(task, 0.0) + weight * mean
+        return totals
+
+
+class WorkDir:
+    """The layout of a seed's work_dir: trainer checkpoints, improving adapters, live CSVs."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.trainer = self.root / "trainer"
+        self.adapters = self.root / "adapters"
+        self.eval_history = self.root / "eval_history.csv"
+        self.metrics = self.root / "metrics.csv"
+
+    def last_checkpoint(self) -> str | None:
+        return get_last_checkpoint(str(self.trainer)) if self.trainer.is_dir() else None
+
+
+def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work: WorkDir, model: dict,
+                  lora: dict, rewards: dict, grpo: dict) -> tuple[CommerceGRPOTrainer, ValidationCallback]:
+    """The trainer with our callbacks, ready to ``train()`` (the benchmark times exactly this)."""
+    records = read_pairs(train)
+    tasks = [task for task in TASKS if any(r["task"] == task for r in records)]
+    if init_adapter:
+        policy, tokenizer = load_model(base, adapter=init_adapter, model=model, trainable=True)
+    else:
+        policy, tokenizer = load_model(base, model=model, trainable=True)
+        policy = attach_lora(policy, lora=lora, model=model, seed=seed)
+    reward_errors.reset()
+    functions = [decode_json_columns(f) for f in make_reward_functions(db=db, config=rewards, tasks=tasks)]
+    evaluator = ValidationEvaluator(
+        stratified_subset(read_pairs(validation), grpo["eval_subset"]),
+        tokenizer=tokenizer, db=db, rewards=rewards, decoding=dict(grpo["eval_decoding"]), seed=seed,
+    )
+    validation_callback = ValidationCallback(
+        evaluator, history_path=work.eval_history, adapters_dir=work.adapters,
+        eval_steps=grpo["eval_steps"], patience=grpo["patience"],
+    )
+    task_sampler = None
+    if grpo["task_weighting"]["enabled"]:
+        task_sampler = TaskWeightedSampler(
+            [r["task"] for r in records], settings=grpo["task_weighting"],
+            prompts_per_step=grpo["prompts_per_step"], num_generations=grpo["num_generations"], seed=seed,
+        )
+    trainer = CommerceGRPOTrainer(
+        model=policy,
+        reward_funcs=functions,
+        args=grpo_config(grpo, seed=seed, output_dir=work.trainer, weights=reward_weights(rewards, tasks=tasks)),
+        train_dataset=grpo_dataset(records),
+        processing_class=tokenizer,
+        task_sampler=task_sampler,
+        callbacks=[
+            MetricsCSVCallback(work.metrics),
+            PreflightCallback(steps=grpo["preflight_steps"], max_completion_length=grpo["max_completion_length"],
+                              temperature=grpo["temperature"], entropy_floor=grpo["entropy_floor"]),
+            validation_callback,
+        ],
+    )
+    trainer.remove_callback(PrinterCallback)  # MetricsCSVCallback logs one concise line per step
+    return trainer, validation_callback
+
+
+def train_grpo(*, train, validation, base, audit, db, init_adapter=None, outputs: dict, seed: int,
+               work_dir, model: dict, lora: dict, rewards: dict, grpo: dict) -> dict:
+    """Train one seed, resuming from work_dir's last checkpoint; returns the best validation row.
+
+    ``audit`` is an input only so that nothing trains before the reward audit passes.
+    """
+    work = WorkDir(work_dir)
+    resume_from = work.last_checkpoint()
+    log.info("seed %d: %s", seed, f"resuming from checkpoint {resume_from}" if resume_from else "starting at step 0")
+    trainer, validation = build_trainer(
+        train=train, validation=validation, base=base, db=db, init_adapter=init_adapter, seed=seed, work=work,
+        model=model, lora=lora, rewards=rewards, grpo=grpo,
+    )
+    started = time.perf_counter()
+    trainer.train(resume_from_checkpoint=resume_from)
+    state = trainer.state
+    log.info("seed %d: trained to step %d in %.1f s%s; best %s", seed, state.global_step,
+             time.perf_counter() - started,
+             f" (early stop at {validation.stopped_early_at})" if validation.stopped_early_at else "",
+             validation.best)
+    if validation.best is None:
+        raise RuntimeError(f"seed {seed}: no validation evaluation produced a reward; see {work.eval_history}")
+    trainer.model.save_pretrained(work.adapters / "final")
+    state.save_to_json(str(work.adapters / "trainer_state.json"))
+    write_log_history(state.log_history, outputs["metrics"])
+    shutil.copyfile(work.eval_history, outputs["eval_history"])
+    shutil.rmtree(outputs["checkpoints"], ignore_errors=True)
+    shutil.move(str(work.adapters), outputs["checkpoints"])
+    shutil.rmtree(work.root)
+    return validation.best

@@ -1,0 +1,72 @@
+"""SFT warm-up: LoRA on the assistant tokens only (seed 001, Scenario B).
+
+Teaches the output formats before GRPO so that rollouts start inside the reward's reachable
+region; the task filter (``sft.tasks``) reproduces the extraction-only warm-up.
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+
+import torch
+from trl import SFTConfig, SFTTrainer
+
+from commerce_grpo.modeling import attach_lora, load_model
+from commerce_grpo.train.datasets import read_pairs, sft_dataset
+from commerce_grpo.train.metrics import MetricsCSVCallback, write_log_history
+
+log = logging.getLogger(__name__)
+
+
+def sft_config(sft: dict, output_dir: str) -> SFTConfig:
+    """The one place the ``sft`` section becomes TRL options."""
+    on_gpu = torch.cuda.is_available()
+    return SFTConfig(
+        output_dir=output_dir,
+        num_train_epochs=sft["epochs"],
+        learning_rate=sft["learning_rate"],
+        per_device_train_batch_size=sft["batch_size"],
+        per_device_eval_batch_size=sft["batch_size"],
+        max_length=sft["max_length"],
+        assistant_only_loss=True,
+        seed=sft["seed"],
+        data_seed=sft["seed"],
+        logging_steps=1,
+        save_strategy="no",
+        eval_strategy="no",
+        report_to=[],
+        use_cpu=not on_gpu,
+        bf16=on_gpu,
+        gradient_checkpointing=False,
+        disable_tqdm=True,
+    )
+
+
+def train_sft(*, train, validation, base, audit, outputs: dict, model: dict, lora: dict, sft: dict) -> dict:
+    """Train the warm-up adapter into ``outputs["adapter"]``; every log row into ``outputs["metrics"]``.
+
+    ``audit`` is the passed reward audit (an input only so nothing trains before the gate).
+    """
+    tasks = sft["tasks"]
+    train_records = read_pairs(train, tasks=tasks)
+    validation_records = read_pairs(validation, tasks=tasks)
+    policy, tokenizer = load_model(base, model=model, trainable=True)
+    policy = attach_lora(policy, lora=lora, model=model, seed=sft["seed"])
+    with tempfile.TemporaryDirectory(prefix="sft-") as output_dir:
+        trainer = SFTTrainer(
+            model=policy,
+            args=sft_config(sft, output_dir),
+            train_dataset=sft_dataset(train_records),
+            eval_dataset=sft_dataset(validation_records),
+            processing_class=tokenizer,
+            callbacks=[MetricsCSVCallback(outputs["metrics"])],
+        )
+        started = time.perf_counter()
+        trainer.train()
+        validation_metrics = trainer.evaluate()
+        log.info("SFT on %d pairs (%s) in %.1f s; validation %s", len(train_records), ",".join(tasks),
+                 time.perf_counter() - started, validation_metrics)
+    write_log_history(trainer.state.log_history, outputs["metrics"])
+    trainer.model.save_pretrained(outputs["adapter"])
+    return validation_metrics

@@ -1,0 +1,65 @@
+"""SFT demonstrations: the assistant answer the warm-up teaches, rendered from a pair's reference.
+
+The warm-up teaches output *formats* (seed 001, Scenario B: JSON for extraction), so every task
+gets a short answer in the shape its reward asks for: the gold JSON object, a ```sql``` block with
+an explanation, a structured analysis with recommendations, a push message within the limit.
+"""
+from __future__ import annotations
+
+import json
+
+from commerce_grpo.prompts import PUSH_MAX_CHARS
+
+# One message per intent, filled from the reference facts; the generic line when a fact is missing.
+PUSH_TEMPLATES = {
+    "delay_apology": "Foi mal pelo atraso no seu pedido de {categoria}! Ele já está a caminho 🚚",
+    "review_request": "Seu pedido de {categoria} chegou! Conta pra gente o que achou e deixe sua avaliação ⭐",
+    "reengagement": "Sentimos sua falta! Volte e aproveite {desconto_pct}% off em {categoria} 💜",
+    "cart_reminder": "Você deixou {categoria} no carrinho! Finalize agora e garanta o seu 🛒",
+}
+PUSH_FALLBACK = "Temos novidades pra você! Confira no app 😉"
+INSIGHTS_RECOMMENDATIONS = (
+    "- Priorizar o ponto mais fraco apontado pelos dados e definir uma meta mensal.",
+    "- Monitorar estes números a cada mês e ajustar as ações conforme o resultado.",
+    "- Investir nos segmentos de melhor desempenho para aumentar a receita.",
+)
+
+
+def assistant_target(record: dict) -> str:
+    """The demonstration answer for one pair record (see the module docstring)."""
+    task, reference = record["task"], record["reference"]
+    try:
+        return RENDERERS[task](reference)
+    except KeyError as error:
+        raise ValueError(f"pair {record.get('id')!r}: cannot render an SFT target for task {task!r} "
+                         f"(missing {error})") from error
+
+
+def _extraction(reference: dict) -> str:
+    return json.dumps(reference, ensure_ascii=False)
+
+
+def _sql_qa(reference: dict) -> str:
+    return f"```sql\n{reference['sql'].strip()}\n```\n{reference['explanation']}"
+
+
+def _insights(reference: dict) -> str:
+    facts = "\n".join(f"- {name.replace('_', ' ')}: {_format(value)}" for name, value in reference["facts"].items())
+    topic = reference["topic"].replace("_", " ")
+    return (f"## Análise: {topic}\n{facts}\n\n## Recomendações\n" + "\n".join(INSIGHTS_RECOMMENDATIONS))
+
+
+def _push(reference: dict) -> str:
+    limit = min(reference.get("max_chars", PUSH_MAX_CHARS), PUSH_MAX_CHARS)
+    try:
+        text = PUSH_TEMPLATES[reference["intent"]].format_map(reference["facts"])
+    except KeyError:
+        text = PUSH_FALLBACK
+    return text if len(text) <= limit else PUSH_FALLBACK
+
+
+def _format(value) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+RENDERERS = {"extraction": _extraction, "sql_qa": _sql_qa, "insights": _insights, "push": _push}

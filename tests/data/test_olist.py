@@ -1,0 +1,92 @@
+"""Olist mode: the nine CSVs import into the same tables and view as synthetic mode."""
+import shutil
+
+import duckdb
+import pytest
+
+from commerce_grpo.data.db import build_commerce_db
+from commerce_grpo.data.pairs import build_pairs
+from commerce_grpo.data.schema import OLIST_TABLES
+from data.data_fixtures import SMALL_COUNTS, columns_of, pair_outputs
+
+
+@pytest.fixture(scope="module")
+def olist_db(olist_dir, tmp_path_factory):
+    db = tmp_path_factory.mktemp("olist_db") / "commerce.db"
+    build_commerce_db(db, source="olist", olist_dir=olist_dir, orders=0, seed=0)
+    return db
+
+
+def test_fixture_builds_same_tables_and_view_as_synthetic(olist_db, small_db):
+    assert columns_of(olist_db) == columns_of(small_db)
+    with duckdb.connect(str(olist_db), read_only=True) as con:
+        views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    assert views == [("orders_enriched",)]
+
+
+def test_fixture_round_trips_every_row(olist_db, small_db):
+    with duckdb.connect(str(olist_db), read_only=True) as olist, duckdb.connect(str(small_db), read_only=True) as synth:
+        for table in OLIST_TABLES:
+            assert olist.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == synth.execute(
+                f"SELECT COUNT(*) FROM {table}").fetchone(), table
+        query = "SELECT order_id, total_paid, item_count, days_late, review_score FROM orders_enriched ORDER BY order_id"
+        assert olist.execute(query).fetchall() == synth.execute(query).fetchall()
+        # zip prefixes lost their leading zero in the CSV and get it back
+        assert olist.execute("SELECT MIN(length(customer_zip_code_prefix)) FROM customers").fetchone()[0] == 5
+        # multi-line quoted comments survive
+        assert olist.execute("SELECT COUNT(*) FROM order_reviews WHERE review_comment_message LIKE '%\n%'").fetchone()[0] > 0
+
+
+def test_review_facts_are_heuristic_and_agree_with_the_generator(olist_db, small_db):
+    """The keyword heuristics of Olist mode, run on synthetic text, recover the generator's facts:
+    the text says what the latent facts say."""
+    with duckdb.connect(str(olist_db), read_only=True) as con:
+        con.execute(f"ATTACH '{small_db}' AS synth (READ_ONLY)")
+        assert con.execute("SELECT DISTINCT origin FROM review_facts").fetchall() == [("heuristic",)]
+        for flag in ("delivery_issue", "product_quality_issue", "wrong_or_missing_item", "seller_service_issue"):
+            agreement = con.execute(f"""
+                SELECT AVG(CAST(h.{flag} = s.{flag} AS INTEGER))
+                FROM review_facts h JOIN synth.review_facts s USING (review_id, order_id)
+                JOIN order_reviews r USING (review_id, order_id)
+                WHERE r.review_comment_message IS NOT NULL""").fetchone()[0]
+            assert agreement >= 0.85, (flag, agreement)
+
+
+def test_missing_file_is_named(olist_dir, tmp_path):
+    partial = tmp_path / "olist"
+    shutil.copytree(olist_dir, partial)
+    (partial / "olist_sellers_dataset.csv").unlink()
+    target = tmp_path / "commerce.db"
+    with pytest.raises(FileNotFoundError, match="olist_sellers_dataset.csv"):
+        build_commerce_db(target, source="olist", olist_dir=partial, orders=0, seed=0)
+    assert not target.exists() and list(tmp_path.glob(".*tmp*")) == []
+
+
+def test_missing_column_is_named(olist_dir, tmp_path):
+    broken = tmp_path / "olist"
+    shutil.copytree(olist_dir, broken)
+    path = broken / "olist_products_dataset.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("product_name_lenght", "product_name_length", 1), encoding="utf-8")
+    with pytest.raises(ValueError, match="olist_products_dataset.csv: missing column.*product_name_lenght"):
+        build_commerce_db(tmp_path / "commerce.db", source="olist", olist_dir=broken, orders=0, seed=0)
+
+
+def test_bad_value_names_the_file(olist_dir, tmp_path):
+    broken = tmp_path / "olist"
+    shutil.copytree(olist_dir, broken)
+    path = broken / "olist_order_payments_dataset.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fields = lines[1].split(",")
+    fields[-1] = "not-a-number"
+    lines[1] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="olist_order_payments_dataset.csv"):
+        build_commerce_db(tmp_path / "commerce.db", source="olist", olist_dir=broken, orders=0, seed=0)
+
+
+def test_pairs_build_from_the_olist_import(olist_db, tmp_path):
+    records = build_pairs(olist_db, outputs=pair_outputs(tmp_path), seed=2, scale=1.0, **SMALL_COUNTS)
+    assert len(records["eval"]) == sum(SMALL_COUNTS["eval"].values())
+    stats = (tmp_path / "stats.json").read_text(encoding="utf-8")
+    assert '"heuristic"' in stats

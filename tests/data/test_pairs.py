@@ -1,0 +1,140 @@
+"""Pairs: record contract, determinism, leakage-free eval, executable gold SQL, stats."""
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from commerce_grpo.data.pairs import build_pairs
+from commerce_grpo.data.ptbr import normalize_text
+from commerce_grpo.data.tasks.sql_qa import run_gold
+from commerce_grpo.prompts import (COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, PUSH_MAX_CHARS, SENTIMENTS,
+                                   SYSTEM_PROMPTS, TASKS)
+from data.data_fixtures import DEFAULT_COUNTS, SMALL_COUNTS, pair_outputs
+
+INTENTS = {"delay_apology", "review_request", "reengagement", "cart_reminder"}
+
+
+def load(path):
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+
+
+def test_default_counts_per_task_and_split(default_pairs):
+    outputs, _ = default_pairs
+    for split, per_task in DEFAULT_COUNTS.items():
+        records = load(outputs[split])
+        assert {t: sum(r["task"] == t for r in records) for t in TASKS} == per_task
+        assert all(r["split"] == split for r in records)
+    assert sum(DEFAULT_COUNTS["train"].values()) == 1480
+
+
+def test_record_contract(default_pairs):
+    _, records = default_pairs
+    all_records = [r for split in records.values() for r in split]
+    assert len({r["id"] for r in all_records}) == len(all_records)
+    for r in all_records:
+        assert set(r) == {"id", "task", "split", "prompt", "reference", "source"}
+        assert r["id"].startswith(f"{r['task']}-") and len(r["id"].split("-")[1]) == 6
+        assert [m["role"] for m in r["prompt"]] == ["system", "user"]
+        assert r["prompt"][0]["content"] == SYSTEM_PROMPTS[r["task"]]
+        ref, src = r["reference"], r["source"]
+        if r["task"] == "extraction":
+            assert list(ref) == list(EXTRACTION_FIELDS)
+            assert r["prompt"][1]["content"].startswith(f"Avaliação do pedido (nota {src['review_score']}/5):\n")
+            assert ref["sentiment"] in SENTIMENTS and ref["complaint_category"] in COMPLAINT_CATEGORIES
+            assert type(ref["sentiment_score"]) is int and ref["sentiment_score"] == src["review_score"]
+            assert ref["sentiment"] == ("positivo" if ref["sentiment_score"] >= 4 else
+                                        "neutro" if ref["sentiment_score"] == 3 else "negativo")
+            for flag in ("delivery_issue", "product_quality_issue", "wrong_or_missing_item",
+                         "seller_service_issue", "would_recommend"):
+                assert type(ref[flag]) is bool
+            assert 0 <= ref["churn_risk"] <= 1 and 0 < len(ref["summary"]) <= 140
+            assert ref["complaint_category"] == "nenhuma" or ref["sentiment_score"] <= 5
+            assert {"order_id", "review_id", "review_score"} <= set(src)
+        elif r["task"] == "sql_qa":
+            assert set(ref) == {"sql", "columns", "rows", "explanation"} and ref["rows"] and ref["explanation"]
+            assert "template" in src
+        elif r["task"] == "insights":
+            assert set(ref) == {"facts", "topic"} and ref["facts"] and src["template"] == ref["topic"]
+        else:
+            assert ref["intent"] in INTENTS and ref["max_chars"] == PUSH_MAX_CHARS and ref["facts"]
+            assert ("order_id" in src) != ("customer_id" in src) and "template" in src
+
+
+def test_eval_is_stratified(default_pairs):
+    _, records = default_pairs
+    evals = records["eval"]
+    assert {r["reference"]["intent"] for r in evals if r["task"] == "push"} == INTENTS
+    assert {r["source"]["review_score"] for r in evals if r["task"] == "extraction"} == {1, 2, 3, 4, 5}
+    assert len({r["source"]["template"] for r in evals if r["task"] == "sql_qa"}) == 15
+    assert len({r["reference"]["topic"] for r in evals if r["task"] == "insights"}) == 10
+
+
+def _ids(record):
+    src = record["source"]
+    return {v for k, v in src.items() if k.endswith("_id")}
+
+
+def test_no_overlap_between_eval_and_training(default_pairs):
+    _, records = default_pairs
+    training = records["train"] + records["validation"]
+    evals = records["eval"]
+    assert not {r["id"] for r in evals} & {r["id"] for r in training}
+    assert not set().union(*map(_ids, evals)) & set().union(*map(_ids, training))
+    texts = lambda rs: {normalize_text(r["prompt"][1]["content"]) for r in rs}
+    assert not texts(evals) & texts(training)
+    # and no prompt text repeats inside training either
+    assert len(texts(training)) == len(training)
+
+
+def test_every_gold_sql_runs_and_returns_its_stored_result(default_db, default_pairs):
+    _, records = default_pairs
+    sql_pairs = [r for split in records.values() for r in split if r["task"] == "sql_qa"]
+    assert len(sql_pairs) == 465
+    with duckdb.connect(str(default_db), read_only=True) as con:
+        for r in sql_pairs:
+            columns, rows = run_gold(con, r["reference"]["sql"])
+            assert columns == r["reference"]["columns"] and rows == r["reference"]["rows"], r["id"]
+
+
+def test_stats_file(default_pairs):
+    outputs, _ = default_pairs
+    stats = json.loads(Path(outputs["stats"]).read_text(encoding="utf-8"))
+    assert stats["counts"]["train"] == DEFAULT_COUNTS["train"]
+    assert stats["total"] == {"train": 1480, "validation": 26, "eval": 65}
+    for task in TASKS:
+        assert stats["lengths"][task]["prompt_chars"]["n"] > 0
+    assert stats["coverage"]["intent"]["eval"]["distinct"] == 4
+    assert stats["coverage"]["state"]["train"]["distinct"] >= 20
+    assert stats["coverage"]["category"]["train"]["distinct"] >= 30
+    assert stats["database"]["orders"] == 5000 and stats["database"]["review_facts_origin"] == ["synthetic"]
+
+
+def test_same_seed_byte_identical_other_seed_differs(small_db, tmp_path):
+    def build(seed, name):
+        outputs = pair_outputs(tmp_path / name)
+        build_pairs(small_db, outputs=outputs, seed=seed, scale=1.0, **SMALL_COUNTS)
+        return {k: Path(v).read_bytes() for k, v in outputs.items()}
+    first, again, other = build(5, "a"), build(5, "b"), build(6, "c")
+    assert first == again
+    for split in ("train", "validation", "eval"):
+        assert first[split] != other[split]
+
+
+def test_scale_multiplies_train_counts(small_db, tmp_path):
+    outputs = pair_outputs(tmp_path)
+    records = build_pairs(small_db, outputs=outputs, seed=1, scale=2.5, **SMALL_COUNTS)
+    counts = {t: sum(r["task"] == t for r in records["train"]) for t in TASKS}
+    assert counts == {t: round(n * 2.5) for t, n in SMALL_COUNTS["train"].items()}
+
+
+def test_too_many_pairs_for_the_database_is_a_clear_error(small_db, tmp_path):
+    counts = {**SMALL_COUNTS, "train": {**SMALL_COUNTS["train"], "extraction": 10**6}}
+    with pytest.raises(ValueError, match="extraction.*ran out of distinct prompts.*data.orders"):
+        build_pairs(small_db, outputs=pair_outputs(tmp_path), seed=1, scale=1.0, **counts)
+
+
+def test_missing_task_count_is_named(small_db, tmp_path):
+    counts = {**SMALL_COUNTS, "eval": {"extraction": 1, "sql_qa": 1, "insights": 1}}
+    with pytest.raises(ValueError, match=r"pairs.eval.*push"):
+        build_pairs(small_db, outputs=pair_outputs(tmp_path), seed=1, scale=1.0, **counts)

@@ -1,0 +1,95 @@
+"""evaluate_arm: one scored record per eval prompt, deterministic, adapters applied."""
+import json
+
+import pytest
+import torch
+from peft import LoraConfig, get_peft_model
+
+from commerce_grpo.evaluate import evaluate_arm, meta_path
+from commerce_grpo.prompts import EXTRACTION_FIELDS
+from commerce_grpo.rewards import score
+
+MODEL = {"id": "embedded-tiny", "backend": "auto", "load_in_4bit": False, "max_seq_length": 512}
+DECODING = {"temperature": 0.1, "top_p": 1.0, "top_k": 0, "max_new_tokens": 16, "batch_size": 3, "seed": 5}
+REFERENCES = {
+    "extraction": dict.fromkeys(EXTRACTION_FIELDS, None) | {"sentiment": "negativo", "sentiment_score": 1},
+    "sql_qa": {"sql": "SELECT 1 AS x", "columns": ["x"], "rows": [[1]], "explanation": "um"},
+    "insights": {"facts": {"receita": 100.0}, "topic": "receita"},
+    "push": {"intent": "delay_apology", "facts": {}, "max_chars": 120},
+}
+
+
+@pytest.fixture(scope="module")
+def base_dir(tiny_lm, tmp_path_factory):
+    model, tokenizer = tiny_lm
+    out = tmp_path_factory.mktemp("base")
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    (out / "base.json").write_text(json.dumps({"embedded": True, "id": "embedded-tiny"}))
+    return out
+
+
+@pytest.fixture(scope="module")
+def eval_pairs(chats, tmp_path_factory):
+    path = tmp_path_factory.mktemp("pairs") / "eval.jsonl"
+    records = []
+    for k, prompt in enumerate(chats):
+        task = ["extraction", "sql_qa", "insights", "push"][k % 4]
+        records.append({"id": f"{task}-{k:06d}", "task": task, "split": "eval", "prompt": prompt,
+                        "reference": REFERENCES[task], "source": {}})
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    return path, records
+
+
+def run(base_dir, eval_pairs, out, adapter=None, arm="base"):
+    return evaluate_arm(eval=eval_pairs[0], base=base_dir, db=None, adapter=adapter, output=out, arm=arm,
+                        model=MODEL, rewards=None, decoding=DECODING)
+
+
+def test_one_scored_record_per_prompt(base_dir, eval_pairs, tmp_path):
+    out = tmp_path / "eval" / "base.jsonl"
+    run(base_dir, eval_pairs, out)
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in lines] == [p["id"] for p in eval_pairs[1]]
+    for record, pair in zip(lines, eval_pairs[1]):
+        assert set(record) == {"id", "task", "arm", "completion", "reward", "components"}
+        assert record["arm"] == "base" and record["task"] == pair["task"]
+        assert record["reward"] == score(pair, record["completion"]).total
+        assert 0.0 <= record["reward"] <= 1.0
+    meta = json.loads(meta_path(out).read_text())
+    assert (meta["device"], meta["backend"], meta["prompts"]) == ("cpu", "hf", len(lines))
+    assert meta["decoding"] == DECODING
+
+
+def test_same_prompts_same_decoding_same_file(base_dir, eval_pairs, tmp_path):
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    run(base_dir, eval_pairs, first)
+    run(base_dir, eval_pairs, second)
+    assert first.read_text() == second.read_text()
+
+
+def test_adapter_changes_the_completions(base_dir, eval_pairs, tiny_lm, tmp_path):
+    model, _ = tiny_lm
+    torch.manual_seed(1)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules="all-linear",
+                                                   task_type="CAUSAL_LM"))
+    with torch.no_grad():  # LoRA B starts at zero; perturb it so the adapter matters
+        for name, parameter in peft_model.named_parameters():
+            if "lora_B" in name:
+                parameter.normal_(0, 0.5)
+    peft_model.save_pretrained(tmp_path / "adapter")
+    peft_model.unload()  # give the session fixture its plain model back
+    run(base_dir, eval_pairs, tmp_path / "base.jsonl")
+    run(base_dir, eval_pairs, tmp_path / "sft.jsonl", adapter=tmp_path / "adapter", arm="sft")
+    base = [json.loads(line)["completion"] for line in (tmp_path / "base.jsonl").read_text().splitlines()]
+    tuned = [json.loads(line) for line in (tmp_path / "sft.jsonl").read_text().splitlines()]
+    assert {r["arm"] for r in tuned} == {"sft"}
+    assert base != [r["completion"] for r in tuned]
+
+
+def test_bad_pairs_file_names_line(base_dir, tmp_path):
+    path = tmp_path / "eval.jsonl"
+    path.write_text(json.dumps({"id": "x", "task": "push", "prompt": [{"role": "user", "content": "oi"}]}) + "\n")
+    with pytest.raises(ValueError, match=r"eval.jsonl:1: pair record lacks \['reference'\]"):
+        evaluate_arm(eval=path, base=base_dir, db=None, output=tmp_path / "o.jsonl", arm="base", model=MODEL,
+                     rewards=None, decoding=DECODING)

@@ -1,0 +1,75 @@
+"""Backend selection, lazy GPU imports, adapters and merging."""
+import subprocess
+import sys
+
+import pytest
+import torch
+from peft import PeftModel
+
+from commerce_grpo.modeling import attach_lora, load_model, resolve_backend
+from commerce_grpo.modeling.merge import merge_adapter
+from modeling.tiny_fixtures import TINY_MODEL
+
+LORA = {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear"}
+
+
+def test_auto_is_hf_without_cuda():
+    assert not torch.cuda.is_available()
+    assert resolve_backend("auto") == "hf"
+    assert resolve_backend("hf") == "hf"
+
+
+def test_unsloth_without_gpu_says_why():
+    with pytest.raises(RuntimeError, match="CUDA"):
+        resolve_backend("unsloth")
+
+
+def test_unknown_backend_names_the_key():
+    with pytest.raises(ValueError, match="model.backend"):
+        resolve_backend("vllm")
+
+
+def test_gpu_libraries_are_not_imported_with_the_package():
+    code = ("import sys, commerce_grpo.modeling, commerce_grpo.train.grpo, commerce_grpo.train.sft; "
+            "print(sorted(m for m in ('unsloth', 'bitsandbytes') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": "scripts", "PATH": ""}, cwd=str(__import__("pathlib").Path(__file__).parents[2]))
+    assert out.stdout.strip() == "[]"
+
+
+def test_4bit_on_cpu_fails_with_the_reason(tiny_base):
+    with pytest.raises(RuntimeError, match="load_in_4bit"):
+        load_model(tiny_base, model={**TINY_MODEL, "load_in_4bit": True})
+
+
+def _perturbed_adapter(tiny_base, out):
+    model, _ = load_model(tiny_base, model=TINY_MODEL, trainable=True)
+    peft_model = attach_lora(model, lora=LORA, model=TINY_MODEL, seed=0)
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(0, 0.5)
+    peft_model.save_pretrained(out)
+    return out
+
+
+def test_adapter_round_trip_and_merge(tiny_base, tmp_path):
+    adapter = _perturbed_adapter(tiny_base, tmp_path / "adapter")
+    with_adapter, tokenizer = load_model(tiny_base, adapter=adapter, model=TINY_MODEL)
+    bare, _ = load_model(tiny_base, model=TINY_MODEL)
+    assert isinstance(with_adapter, PeftModel)
+    ids = tokenizer("Produto chegou", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        adapted = with_adapter(ids).logits
+        assert not torch.allclose(adapted, bare(ids).logits)
+        merged_dir = merge_adapter(base=tiny_base, adapter=adapter, output=tmp_path / "merged", model=TINY_MODEL)
+        from transformers import AutoModelForCausalLM
+        merged = AutoModelForCausalLM.from_pretrained(merged_dir)
+        assert torch.allclose(merged(ids).logits, adapted, atol=1e-4)
+
+
+def test_trainable_adapter_has_trainable_lora_only(tiny_base, tmp_path):
+    adapter = _perturbed_adapter(tiny_base, tmp_path / "adapter")
+    model, _ = load_model(tiny_base, adapter=adapter, model=TINY_MODEL, trainable=True)
+    trainable = [name for name, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in name for name in trainable)

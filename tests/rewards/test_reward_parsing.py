@@ -1,0 +1,88 @@
+"""The parser reads what small models write (seed 001: the decimal-comma bug tripled extraction)."""
+import json
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from commerce_grpo.rewards.parsing import (
+    completion_text, first_object, normalize_pt_decimals, parse_json, strip_fences,
+)
+
+
+def test_seed_001_decimal_comma_parses():
+    parsed = parse_json('{"sentiment": "positivo", "sentiment_score": 4,5, "churn_risk": 0,15}')
+    assert parsed.value == {"sentiment": "positivo", "sentiment_score": 4.5, "churn_risk": 0.15}
+    assert parsed.method == "pt_decimal"
+    with pytest.raises(json.JSONDecodeError):
+        json.loads('{"sentiment_score": 4,5}')
+
+
+def test_decimal_commas_inside_strings_are_kept():
+    text = '{"summary": "nota 4,5 e preço 10,90", "churn_risk": 0,2}'
+    assert parse_json(text).value == {"summary": "nota 4,5 e preço 10,90", "churn_risk": 0.2}
+
+
+def test_integer_lists_and_separate_keys_are_not_decimals():
+    assert normalize_pt_decimals('{"a": [1,2,3], "b": 1,"c": 2}') == '{"a": [1,2,3], "b": 1,"c": 2}'
+    assert normalize_pt_decimals('{"a": -1,5}') == '{"a": -1.5}'
+    assert normalize_pt_decimals('{"a": "x\\"y: 1,5"}') == '{"a": "x\\"y: 1,5"}'
+
+
+@pytest.mark.parametrize("text", [
+    '```json\n{"a": 1}\n```',
+    '```\n{"a": 1}\n```',
+    'Aqui está o JSON:\n```json\n{"a": 1}\n```\nEspero ter ajudado!',
+    '{"a": 1}\n\nEspero ter ajudado! {qualquer coisa}',
+    'Resposta: {"a": 1} e mais texto }',
+    '```json\n{"a": 1}',  # unclosed fence
+])
+def test_fences_and_prose_around_the_object(text):
+    assert parse_json(text).value == {"a": 1}
+
+
+def test_first_balanced_block_ignores_braces_in_strings():
+    assert first_object('x {"a": "}{", "b": {"c": 1}} y {"z": 2}') == '{"a": "}{", "b": {"c": 1}}'
+    assert first_object("sem chaves") is None
+
+
+def test_json_repair_is_last_and_reported():
+    parsed = parse_json("{'sentiment': 'positivo', 'would_recommend': True}")
+    assert parsed.value == {"sentiment": "positivo", "would_recommend": True}
+    assert parsed.method == "repair"
+    assert parse_json('{"a": 1}').method == "json"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "nada aqui", "[1, 2, 3]", '"só uma string"', "42", "{", "}{"])
+def test_no_object_gives_none(text):
+    assert parse_json(text).value is None
+
+
+def test_completion_text_accepts_trl_shapes():
+    assert completion_text("oi") == "oi"
+    assert completion_text([{"role": "assistant", "content": "oi"}]) == "oi"
+    assert completion_text([{"role": "user", "content": "x"}, {"role": "assistant", "content": "oi"}]) == "oi"
+    assert completion_text({"content": "oi"}) == "oi"
+    assert completion_text(None) == "" and completion_text(42) == "" and completion_text([{"content": 3}]) == ""
+
+
+def test_strip_fences_returns_the_first_block():
+    assert strip_fences("a\n```sql\nSELECT 1\n```\nb\n```json\n{}\n```") == "SELECT 1"
+    assert strip_fences("  sem cerca  ") == "sem cerca"
+
+
+JSONISH = st.lists(st.sampled_from(list('{}[]",:0123456789.-truefalsn \n\\`') + ["4,5", "```", "json", '"a": ']),
+                   max_size=80).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=300), JSONISH))
+def test_parse_json_never_raises(text):
+    parsed = parse_json(text)
+    assert parsed.value is None or isinstance(parsed.value, dict)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                                                        st.booleans(), st.text(max_size=20), st.none()), max_size=6))
+def test_valid_json_objects_round_trip_in_a_fence(obj):
+    assert parse_json("```json\n" + json.dumps(obj, ensure_ascii=False) + "\n```").value == obj

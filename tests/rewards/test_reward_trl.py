@@ -1,0 +1,86 @@
+"""TRL reward functions: one per task component, None for other tasks, weights in the same order."""
+import json
+
+import pytest
+
+from commerce_grpo.prompts import TASKS
+from commerce_grpo.rewards import score
+from commerce_grpo.rewards.config import settings
+from commerce_grpo.rewards.trl import make_reward_functions, reward_weights
+
+PUSH_REF = {"intent": "delay_apology", "facts": {"first_name": "Ana"}, "max_chars": 120}
+EXTRACTION_REF = {"sentiment": "positivo", "sentiment_score": 5, "delivery_issue": False, "product_quality_issue": False,
+                  "wrong_or_missing_item": False, "seller_service_issue": False, "complaint_category": "nenhuma",
+                  "would_recommend": True, "churn_risk": 0.1, "summary": "Ótimo"}
+
+
+@pytest.fixture
+def batch(record):
+    push = record("push", "Cliente Ana, pedido atrasado", PUSH_REF)
+    ext = record("extraction", "Avaliação do pedido (nota 5/5):\nÓtimo", EXTRACTION_REF, review_score=5)
+    sql = record("sql_qa", "Pedidos?", {"sql": "SELECT COUNT(*) FROM orders"})
+    completions = [
+        [{"role": "assistant", "content": "Ana, seu pedido atrasou. Desculpa! Já está a caminho 💙"}],
+        [{"role": "assistant", "content": json.dumps(EXTRACTION_REF) + "\nEspero ter ajudado"}],
+        "```sql\nSELECT COUNT(*) FROM orders\n```\nSão 150 pedidos no total da base de clientes.",
+    ]
+    return [push, ext, sql], completions
+
+
+def test_names_order_and_weights_match():
+    funcs = make_reward_functions(db=None, config=None)
+    weights = reward_weights(None)
+    names = [f.__name__ for f in funcs]
+    assert len(funcs) == len(weights) == sum(len(w) for w in settings().weights.values())
+    assert names[0] == "extraction/json_valid" and "push/formal" in names
+    assert weights[names.index("push/formal")] == -0.2
+    assert [n.split("/")[0] for n in names] == sorted((n.split("/")[0] for n in names), key=TASKS.index)
+
+
+def test_subset_of_tasks():
+    funcs = make_reward_functions(db=None, config=None, tasks=("push",))
+    assert [f.__name__ for f in funcs] == ["push/length", "push/portuguese", "push/intent", "push/creativity", "push/formal"]
+    assert reward_weights(None, tasks=("push",)) == [0.4, 0.2, 0.2, 0.2, -0.2]
+    with pytest.raises(ValueError, match="unknown task"):
+        make_reward_functions(db=None, config=None, tasks=("chat",))
+
+
+def test_functions_score_their_task_and_return_none_for_others(batch, commerce_db):
+    records, completions = batch
+    funcs = make_reward_functions(db=commerce_db, config=None)
+    weights = reward_weights(None)
+    kwargs = {"prompts": [r["prompt"] for r in records], "completions": completions,
+              "task": [r["task"] for r in records], "reference": [r["reference"] for r in records],
+              "source": [r["source"] for r in records], "trainer_state": None, "log_metric": None}
+    outputs = {f.__name__: f(**kwargs) for f in funcs}
+    for i, rec in enumerate(records):
+        expected = score(rec, completions[i], db=commerce_db)
+        mine = {name.split("/")[1]: out[i] for name, out in outputs.items() if name.startswith(rec["task"] + "/")}
+        others = [out[i] for name, out in outputs.items() if not name.startswith(rec["task"] + "/")]
+        assert mine == dict(expected.components)
+        assert all(v is None for v in others)
+        weighted = sum(w * outputs[f.__name__][i] for f, w in zip(funcs, weights) if outputs[f.__name__][i] is not None)
+        assert min(1.0, max(0.0, weighted)) == pytest.approx(expected.total)
+
+
+def test_missing_task_column_uses_the_classifier_and_json_references(batch):
+    records, completions = batch
+    funcs = {f.__name__: f for f in make_reward_functions(db=None, config=None)}
+    out = funcs["push/length"](prompts=[r["prompt"] for r in records], completions=completions,
+                               reference=[json.dumps(r["reference"]) for r in records])
+    assert out[0] == 1.0 and out[1] is None and out[2] is None
+    assert funcs["extraction/reference_match"]([records[1]["prompt"]], [completions[1]],
+                                               reference=[json.dumps(EXTRACTION_REF)]) == [1.0]
+
+
+def test_identical_items_are_scored_once(batch, monkeypatch):
+    import commerce_grpo.rewards.trl as trl_module
+
+    calls = []
+    real = trl_module.score
+    monkeypatch.setattr(trl_module, "score", lambda *a, **k: calls.append(1) or real(*a, **k))
+    records, completions = batch
+    funcs = make_reward_functions(db=None, config=None, tasks=("push",))
+    for f in funcs:
+        f([records[0]["prompt"]] * 4, [completions[0]] * 4, task=["push"] * 4, reference=[PUSH_REF] * 4)
+    assert len(calls) == 1

@@ -1,0 +1,33 @@
+"""Config sections and call arguments shared by the training tests (tiny, fast values)."""
+import copy
+
+from modeling.tiny_fixtures import TINY_MODEL
+
+LORA = {"r": 8, "alpha": 16, "dropout": 0.0, "target_modules": "all-linear"}
+SFT = {"enabled": True, "tasks": ["extraction", "sql_qa", "insights", "push"], "epochs": 2,
+       "learning_rate": 2.0e-3, "batch_size": 8, "max_length": 384, "seed": 0}
+GRPO = {
+    "init": "sft", "learning_rate": 1.0e-3, "lr_scheduler_type": "constant_with_warmup", "warmup_ratio": 0.05,
+    "beta": 0.0, "loss_type": "dr_grpo", "scale_rewards": "none", "num_generations": 4, "prompts_per_step": 2,
+    "max_completion_length": 32, "temperature": 1.0, "top_p": 1.0, "top_k": 0, "max_steps": 4, "eval_steps": 2,
+    "save_steps": 2, "patience": 3, "multi_objective_aggregation": "sum_then_normalize",
+    "task_weighting": {"enabled": False, "lambda": 1.0, "beta": 0.1}, "epsilon_high": 0.2,
+    "mask_truncated_completions": False, "report_to": [], "eval_subset": 4,
+    "eval_decoding": {"temperature": 0.0, "top_p": 1.0, "top_k": 0, "max_new_tokens": 24, "batch_size": 8},
+    "preflight_steps": 0, "entropy_floor": 0.05,
+}
+
+
+def grpo_section(**changes) -> dict:
+    return {**copy.deepcopy(GRPO), **changes}
+
+
+def grpo_kwargs(inputs: dict, base, out, grpo: dict, *, init_adapter=None, seed: int = 42) -> dict:
+    """Keyword arguments of train_grpo, writing under ``out``."""
+    return dict(
+        train=inputs["train"], validation=inputs["validation"], base=base, audit=None, db=inputs["db"],
+        init_adapter=init_adapter, seed=seed, work_dir=out / "work",
+        outputs={"checkpoints": out / "checkpoints", "eval_history": out / "eval_history.csv",
+                 "metrics": out / "metrics.csv"},
+        model=TINY_MODEL, lora=LORA, rewards=None, grpo=grpo,
+    )
