@@ -17,7 +17,6 @@ from pathlib import Path
 
 import torch
 from transformers import PrinterCallback
-from transformers.trainer_utils import get_last_checkpoint
 from trl import GRPOConfig, GRPOTrainer
 
 from commerce_grpo.modeling import attach_lora, load_model
@@ -68,6 +67,7 @@ def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> G
         save_strategy="steps",
         save_steps=grpo["save_steps"],
         save_only_model=False,  # optimizer and RNG state are what make resume exact
+        save_total_limit=2,  # resume needs the last one (the one before covers a save cut short)
         eval_strategy="no",  # validation runs in ValidationCallback, with our rewards and metrics
         logging_steps=1,
         report_to=list(grpo["report_to"]),
@@ -137,7 +137,17 @@ class WorkDir:
         self.metrics = self.root / "metrics.csv"
 
     def last_checkpoint(self) -> str | None:
-        return get_last_checkpoint(str(self.trainer)) if self.trainer.is_dir() else None
+        """The newest complete checkpoint. Trainer writes trainer_state.json last, so a job killed
+        while saving leaves a folder without a readable one: skipped, the previous one is used."""
+        candidates = sorted(self.trainer.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]),
+                            reverse=True) if self.trainer.is_dir() else []
+        for checkpoint in candidates:
+            try:
+                json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))
+                return str(checkpoint)
+            except (OSError, ValueError):
+                log.warning("skipping incomplete checkpoint %s (no readable trainer_state.json)", checkpoint)
+        return None
 
 
 def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work: WorkDir, model: dict,
