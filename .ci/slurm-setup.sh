@@ -12,8 +12,7 @@
 # Exit 0 = cluster up (node idle); any other exit prints the reason on stderr — the test skips
 # with it. It refuses to touch an /etc/slurm/slurm.conf it did not write (a real cluster).
 #
-# Usage: .ci/slurm-setup.sh            # install if needed, configure, start, wait for the node
-#        .ci/slurm-setup.sh --check    # exit 0 only if the cluster is already up (starts nothing)
+# Usage: bash .ci/slurm-setup.sh     (install if needed, configure, start, wait for the node)
 set -euo pipefail
 
 MARKER="# managed by commerce-grpo .ci/slurm-setup.sh"
@@ -31,11 +30,6 @@ cluster_up() {
     scontrol ping 2>/dev/null | grep -q "is UP" \
         && [[ "$(sinfo -h -n "$NODE" -o %T 2>/dev/null)" =~ ^(idle|mixed|allocated)$ ]]
 }
-
-if [[ "${1:-}" == "--check" ]]; then
-    command -v scontrol >/dev/null && cluster_up && exit 0
-    exit 1
-fi
 
 if [[ $EUID -ne 0 ]]; then
     if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then

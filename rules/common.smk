@@ -23,6 +23,12 @@ wildcard_constraints:
     arm=r"base|sft|grpo_seed\d+",
 
 
+# Light rules run on the submitting host under a cluster executor (no sbatch round trip).
+localrules:
+    select_best,
+    report,
+
+
 EMBEDDED_MODEL = "embedded-tiny"
 OLIST_FILES = [
     "olist_customers_dataset.csv",
@@ -44,6 +50,14 @@ def data_source():
         olist_dir = Path(config["data"]["olist_dir"])
         return "olist" if olist_dir.is_dir() and any(olist_dir.glob("*.csv")) else "synthetic"
     return source
+
+
+def model_env():
+    """Conda env of the rules that load the model: Unsloth's own env (its transformers/trl pins
+    differ from ours) only when the config asks for the unsloth backend."""
+    if config["model"]["backend"] == "unsloth":
+        return "../envs/gpu.yaml"
+    return "../envs/pipeline.yaml"
 
 
 def olist_inputs(wildcards):
@@ -85,4 +99,11 @@ def arm_adapter(wildcards):
 
 
 def get_final_output():
-    return ["results/final_report.md", "results/final_report.json"]
+    """The report plus each seed's best adapter. Snakemake does not rebuild a deleted
+    intermediate whose consumers are up to date; naming the per-seed artifacts here makes
+    `rm -r results/grpo/seed42` followed by a plain run rebuild exactly that seed's branch."""
+    return [
+        "results/final_report.md",
+        "results/final_report.json",
+        *expand("results/grpo/seed{seed}/best", seed=config["seeds"]),
+    ]

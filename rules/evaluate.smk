@@ -18,7 +18,7 @@ rule evaluate:
     benchmark:
         "results/benchmarks/evaluate/{arm}.tsv"
     conda:
-        "../envs/pipeline.yaml"
+        model_env()
     resources:
         gpu=1,
         mem_mb=8000,

@@ -10,7 +10,7 @@ rule base_model:
     benchmark:
         "results/benchmarks/base_model.tsv"
     conda:
-        "../envs/pipeline.yaml"
+        model_env()
     resources:
         gpu=1,
         mem_mb=8000,
@@ -36,7 +36,7 @@ rule sft:
     benchmark:
         "results/benchmarks/sft.tsv"
     conda:
-        "../envs/pipeline.yaml"
+        model_env()
     resources:
         gpu=1,
         mem_mb=16000,
@@ -70,7 +70,7 @@ rule grpo:
     benchmark:
         "results/benchmarks/grpo/seed{seed}.tsv"
     conda:
-        "../envs/pipeline.yaml"
+        model_env()
     resources:
         gpu=1,
         mem_mb=16000,
@@ -109,7 +109,7 @@ rule merge:
     log:
         "results/logs/merge/seed{seed}.log",
     conda:
-        "../envs/pipeline.yaml"
+        model_env()
     resources:
         mem_mb=16000,
     script:

@@ -86,7 +86,10 @@ def test_gpu_env_shares_every_pin_it_can_with_pyproject():
 
 def test_gpu_env_respects_unsloths_caps():
     gpu = _pins(_pip_section(_env("gpu.yaml")))
-    version = lambda package: tuple(int(part) for part in gpu[package].split("."))  # noqa: E731
+
+    def version(package):
+        return tuple(int(part) for part in gpu[package].split("."))
+
     assert gpu["unsloth"].startswith("2026.10.")
     assert gpu["unsloth-zoo"] == gpu["unsloth"]
     assert version("transformers") <= (5, 17, 0)

@@ -57,3 +57,10 @@ def test_arms_grouped_by_recipe_and_pooled():
     assert arms.main_group == "grpo"
     assert arms.scores["grpo_pooled"]["push"] == pytest.approx({"a": 0.4, "b": 0.4})
     assert ("grpo_from_base_pooled", "base") in analysis.families(arms)
+
+
+def test_sft_metrics_keep_the_loss_curves_only(tmp_path):
+    path = tmp_path / "metrics.csv"
+    path.write_text("step,epoch,eval_loss,learning_rate,loss,train_loss\n1,0.5,,0.002,3.0,\n2,1.0,2.7,,,\n2,1.0,,,,2.9\n")
+    assert list(inputs.read_sft_metrics(path).columns) == ["step", "eval_loss", "loss"]
+    assert inputs.read_sft_metrics(tmp_path / "absent.csv") is None

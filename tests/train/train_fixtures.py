@@ -5,7 +5,7 @@ from modeling.tiny_fixtures import TINY_MODEL
 
 LORA = {"r": 8, "alpha": 16, "dropout": 0.0, "target_modules": "all-linear"}
 SFT = {"enabled": True, "tasks": ["extraction", "sql_qa", "insights", "push"], "epochs": 2,
-       "learning_rate": 2.0e-3, "batch_size": 8, "max_length": 384, "seed": 0}
+       "learning_rate": 2.0e-3, "batch_size": 8, "max_length": 1024, "seed": 0}
 GRPO = {
     "init": "sft", "learning_rate": 1.0e-3, "lr_scheduler_type": "constant_with_warmup", "warmup_ratio": 0.05,
     "beta": 0.0, "loss_type": "dr_grpo", "scale_rewards": "none", "num_generations": 4, "prompts_per_step": 2,

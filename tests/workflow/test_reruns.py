@@ -61,12 +61,15 @@ def test_retraining_one_seed_leaves_the_others_alone(built_test_workflow):
 
 
 def test_a_failed_seed_does_not_block_the_other(built_test_workflow, tmp_path):
-    """Both seeds' runs were lost (say, a VM shutdown); seed 42 now fails, seed 123 still
-    finishes, and Snakemake names what is missing."""
+    """Both seeds never ran (the study's VM shut down first): no GRPO run, no evaluation, no
+    report. Seed 42 now fails, seed 123 still finishes, and Snakemake names what is missing."""
     wf = tmp_path / "wf"
     shutil.copytree(built_test_workflow, wf, symlinks=True)  # copy2 keeps mtimes
     for seed in (42, 123):
         shutil.rmtree(wf / f"results/grpo/seed{seed}")
+        (wf / f"results/eval/grpo_seed{seed}.jsonl").unlink()
+    for report in ("final_report.md", "final_report.json"):
+        (wf / "results" / report).unlink()
     # GRPO keeps its checkpoints under work/; a file there makes seed 42 fail at its first write.
     (wf / "results/grpo/seed42").mkdir()
     (wf / "results/grpo/seed42/work").write_text("not a directory")
@@ -78,6 +81,7 @@ def test_a_failed_seed_does_not_block_the_other(built_test_workflow, tmp_path):
     assert (wf / "results/grpo/seed123/best/best.json").is_file(), proc.stdout[-3000:]
     assert (wf / "results/eval/grpo_seed123.jsonl").stat().st_mtime >= started
     assert not (wf / "results/grpo/seed42/eval_history.csv").exists()
+    assert not (wf / "results/final_report.md").exists()
     assert "Error in rule grpo" in proc.stdout and "seed42" in proc.stdout
     # What is left to do is exactly seed 42's branch and the report.
     (wf / "results/grpo/seed42/work").unlink()

@@ -123,14 +123,17 @@ def test_real_recipe_dry_run_lists_jobs_and_resources(workflow):
     """`snakemake -n --profile profiles/slurm --configfile config/tucano2-0.5b.yaml`."""
     recipe = workflow / "config" / "tucano2-0.5b.yaml"
     assert recipe.is_file(), "config/tucano2-0.5b.yaml (the V4.2 recipe) is missing"
-    seeds = yaml.safe_load(recipe.read_text())["seeds"]
+    config = yaml.safe_load(recipe.read_text())
+    seeds, sft = config["seeds"], config["sft"]["enabled"]  # V4.2 itself trains no SFT
     proc = run_snakemake(["-n", "--profile", "profiles/slurm", "--configfile", str(recipe)],
                          workflow)
     jobs = [job for job in planned_jobs(proc.stdout) if job.rule != "all"]
     assert sorted(job.wildcards["seed"] for job in jobs if job.rule == "grpo") == sorted(
         map(str, seeds))
-    assert len([job for job in jobs if job.rule == "evaluate"]) == 2 + len(seeds)
-    assert {"commerce_db", "pairs", "base_model", "reward_audit", "sft", "report"} <= {
+    arms = ["base"] + (["sft"] if sft else []) + [f"grpo_seed{seed}" for seed in seeds]
+    assert sorted(job.wildcards["arm"] for job in jobs if job.rule == "evaluate") == sorted(arms)
+    assert ("sft" in {job.rule for job in jobs}) == sft
+    assert {"commerce_db", "pairs", "base_model", "reward_audit", "select_best", "report"} <= {
         job.rule for job in jobs}
     for job in jobs:
         wanted = {**PROFILE["default-resources"], **PROFILE["set-resources"].get(job.rule, {})}

@@ -84,6 +84,7 @@ def build_report(*, evals, audit, pairs_stats, sft_metrics, eval_histories, best
         "comparisons": [{**c.to_json(), "significant": stats.significant(c, alpha)} for c in comparisons],
         "seed_summary": _json_safe(analysis.seed_summary(arms_)),
         "scenario": analysis.scenario(comparisons, main_arm, tasks, alpha),
+        "diagnosis_rules": list(analysis.RULES),
         "diagnosis": _json_safe(diagnosis),
         "examples": examples,
         "statistics": method(alpha, bootstrap_samples, seed),

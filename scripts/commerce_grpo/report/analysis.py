@@ -36,6 +36,18 @@ WEAK_TASK_CAUSE = {
 }
 
 
+RULES = (
+    "reward problem if the audit's Spearman ρ for the task is below the gate",
+    "improved if tuned beats base after Holm",
+    f"a task whose tuned mean is below {WEAK_TASK} follows the handoff's Scenario C: extraction → reward problem, "
+    "sql_qa → capacity ceiling, insights → data starvation (push → data starvation, seed 003 §4)",
+    f"reward problem if on ≥ {INSENSITIVE_SHARE:.0%} of prompts a different tuned answer gets the same partial reward",
+    f"data starvation if the task has fewer than {CRITICAL_MASS} training prompts (seed 003 §6) or its validation "
+    "reward peaked at the last evaluation in most seeds",
+    "otherwise capacity ceiling",
+)
+
+
 @dataclass(frozen=True)
 class Arms:
     """The arms that produced eval files, grouped: seed arms per GRPO group, in seed order."""
@@ -148,15 +160,17 @@ def validation_trend(histories: dict[int, pd.DataFrame], task: str) -> dict | No
 
 
 def insensitive_share(task: str, base: dict[str, dict], tuned_arms: list[dict[str, dict]]) -> float | None:
-    """Share of (prompt, seed) pairs where the tuned text differs from base's but the reward ties.
+    """Share of (prompt, seed) pairs where the tuned text differs from base's but the partial reward ties.
 
-    Ties between identical texts say the model did not change; ties between different texts say
-    the reward cannot tell them apart.
+    Ties between identical texts say the model did not change, and ties at 0 or 1 are floor and
+    ceiling (two useless or two perfect answers); a tie strictly between them, on different texts,
+    says the reward cannot tell the answers apart.
     """
     pairs = [(base[i], arm[i]) for arm in tuned_arms for i in base if base[i]["task"] == task and i in arm]
     if not pairs:
         return None
-    blind = sum(b["completion"] != t["completion"] and b["reward"] == t["reward"] for b, t in pairs)
+    blind = sum(b["completion"] != t["completion"] and b["reward"] == t["reward"] and 0 < b["reward"] < 1
+                for b, t in pairs)
     return blind / len(pairs)
 
 
@@ -176,22 +190,22 @@ def diagnose(task: str, *, comparison: stats.Comparison | None, alpha: float, au
     }
     if comparison is None:
         return {"task": task, "verdict": "not evaluated", "reason": "no tuned arm finished", "evidence": evidence}
-    if stats.significant(comparison, alpha) and comparison.delta > 0:
+    if audit_rho is not None and audit_gate is not None and audit_rho < audit_gate:
+        verdict, reason = "reward problem", (
+            f"the reward agrees poorly with human scores (Spearman ρ = {audit_rho:.2f} < gate {audit_gate}); "
+            "fix the reward before training more (seed 003 §8, lesson 1); a gain in such a reward is no evidence")
+    elif stats.significant(comparison, alpha) and comparison.delta > 0:
         verdict, reason = "improved", (
             f"tuned beats base after Holm (p_holm = {comparison.p_holm:.3g} < {alpha}): GRPO reshaped "
             "how the model answers this task")
-    elif audit_rho is not None and audit_gate is not None and audit_rho < audit_gate:
-        verdict, reason = "reward problem", (
-            f"the reward agrees poorly with human scores (Spearman ρ = {audit_rho:.2f} < gate {audit_gate}); "
-            "fix the reward before training more (seed 003 §8, lesson 1)")
-    elif insensitive is not None and insensitive >= INSENSITIVE_SHARE:
-        verdict, reason = "reward problem", (
-            f"on {insensitive:.0%} of prompts the tuned answer differs from base's but scores the same: "
-            "the reward is too coarse to tell them apart")
     elif comparison.mean_arm < WEAK_TASK:
         verdict = WEAK_TASK_CAUSE[task]
         reason = (f"the task lags (tuned mean {comparison.mean_arm:.3f} < {WEAK_TASK}); the handoff's "
                   f"Scenario C routes a lagging {task} task to: {verdict}")
+    elif insensitive is not None and insensitive >= INSENSITIVE_SHARE:
+        verdict, reason = "reward problem", (
+            f"on {insensitive:.0%} of prompts the tuned answer differs from base's but gets the same partial "
+            "reward: the reward is too coarse to tell them apart")
     elif (train_prompts is not None and train_prompts < CRITICAL_MASS) or (
         trend and trend["best_at_last_eval"] * 2 > trend["seeds"]
     ):

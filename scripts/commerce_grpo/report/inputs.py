@@ -118,12 +118,13 @@ def read_eval_history(path: str | Path) -> pd.DataFrame:
 
 
 def read_sft_metrics(path: str | Path | None) -> pd.DataFrame | None:
-    """SFT metrics.csv: a step column and any loss columns; None when absent."""
+    """SFT metrics.csv (TRL's log history): step and the loss curves (loss, eval_loss); None when absent."""
     if not path or not Path(path).exists():
         return None
     frame = pd.read_csv(path)
     step = _first_column(frame, ("step", "global_step"))
-    losses = [c for c in frame.columns if "loss" in str(c).lower()]
+    # train_loss is TRL's end-of-training average, one point that is not on the curve.
+    losses = [c for c in frame.columns if "loss" in str(c).lower() and c != "train_loss"]
     if step is None or not losses:
         log.warning("%s: no step or loss columns (%s)", path, list(frame.columns))
         return None

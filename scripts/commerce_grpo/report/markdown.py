@@ -25,7 +25,7 @@ def render(report: dict) -> str:
         _curves(report["figures"]),
         _best(report["best"], report["seeds"]),
         _results(report),
-        _diagnosis(report["scenario"], report["diagnosis"]),
+        _diagnosis(report["scenario"], report["diagnosis_rules"], report["diagnosis"]),
         _examples(report["examples"]),
         _missing(report["seeds"], report["arms"]),
         _method(report["statistics"]),
@@ -201,10 +201,11 @@ def _seed_table(rows: list[dict]) -> str:
         ["Task", *(f"seed {s}" for s in seeds), "mean ± sd", "Δ vs base mean ± sd"], body)
 
 
-def _diagnosis(scenario: dict, diagnosis: list[dict]) -> str:
+def _diagnosis(scenario: dict, rules: list[str], diagnosis: list[dict]) -> str:
     label = f"Scenario {scenario['scenario']}" if scenario["scenario"] else "No scenario"
     text = ("## Diagnosis per task\n\nFollowing the handoff's decision tree (seed 001). "
-            f"Overall: **{label}** — {scenario['text']}.\n\n")
+            f"Overall: **{label}** — {scenario['text']}.\n\nPer task, the first rule that applies:\n\n"
+            + "\n".join(f"{k}. {rule}" for k, rule in enumerate(rules, 1)) + "\n\n")
     rows = []
     for d in diagnosis:
         e = d["evidence"]

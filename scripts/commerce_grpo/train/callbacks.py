@@ -145,7 +145,10 @@ class PreflightCallback(TrainerCallback):
             if len(self.seen) == self.steps:
                 self._check()
         entropy = logs.get("entropy")
-        if entropy is not None and entropy < self.entropy_floor and not self.entropy_warned:
+        # With mask_truncated_completions a step whose completions were all truncated has no
+        # token to average over and logs entropy 0: not a collapse.
+        all_masked = logs.get("completions/clipped_ratio", 0.0) >= 1.0
+        if entropy is not None and not all_masked and entropy < self.entropy_floor and not self.entropy_warned:
             self.entropy_warned = True
             log.warning("entropy collapse: policy entropy %.4f < %.4f at step %d; rewards usually fall after "
                         "this (seed 003 V4.2) — the best checkpoint so far is kept",

@@ -10,6 +10,7 @@ import tempfile
 import time
 
 import torch
+from transformers import PrinterCallback
 from trl import SFTConfig, SFTTrainer
 
 from commerce_grpo.modeling import attach_lora, load_model
@@ -47,6 +48,7 @@ def train_sft(*, train, validation, base, audit, outputs: dict, model: dict, lor
     """Train the warm-up adapter into ``outputs["adapter"]``; every log row into ``outputs["metrics"]``.
 
     ``audit`` is the passed reward audit (an input only so nothing trains before the gate).
+    Returns the number of training pairs and the validation metrics (loss on assistant tokens).
     """
     tasks = sft["tasks"]
     train_records = read_pairs(train, tasks=tasks)
@@ -62,6 +64,7 @@ def train_sft(*, train, validation, base, audit, outputs: dict, model: dict, lor
             processing_class=tokenizer,
             callbacks=[MetricsCSVCallback(outputs["metrics"])],
         )
+        trainer.remove_callback(PrinterCallback)  # MetricsCSVCallback logs one line per step
         started = time.perf_counter()
         trainer.train()
         validation_metrics = trainer.evaluate()
@@ -69,4 +72,4 @@ def train_sft(*, train, validation, base, audit, outputs: dict, model: dict, lor
                  time.perf_counter() - started, validation_metrics)
     write_log_history(trainer.state.log_history, outputs["metrics"])
     trainer.model.save_pretrained(outputs["adapter"])
-    return validation_metrics
+    return {"train_pairs": len(train_records), **validation_metrics}

@@ -1,0 +1,107 @@
+"""Our GRPO trainer against a bare TRL GRPOTrainer: same model, data, rewards and GRPOConfig.
+
+    python benchmarks/bench_grpo.py [--config config/config.yaml] [--steps 30] [--repeats 2]
+
+Uses a built DAG's artifacts (results/models/base, results/sft/adapter, results/pairs,
+data/commerce.db; ``--results``/``--db`` point elsewhere). Runs bare and ours alternately (``--repeats`` times each, so load from other
+processes hits both alike) and reports, per run, TRL's mean ``step_time`` (generation, rewards,
+loss, backward) and the wall time of ``train()`` per step. Our wall time includes what the rule
+adds on purpose — validation evaluations, the best adapters, metrics.csv — so the JSON reports the
+overhead with and without the evaluation time (eval_history.csv's eval_seconds).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+import yaml  # noqa: E402
+from trl import GRPOTrainer  # noqa: E402
+
+from commerce_grpo.modeling import load_model  # noqa: E402
+from commerce_grpo.prompts import TASKS  # noqa: E402
+from commerce_grpo.rewards.trl import make_reward_functions, reward_weights  # noqa: E402
+from commerce_grpo.train.datasets import grpo_dataset, read_pairs  # noqa: E402
+from commerce_grpo.train.grpo import WorkDir, build_trainer, decode_json_columns, grpo_config  # noqa: E402
+
+
+def bare_run(paths: dict, cfg: dict, grpo: dict, out: Path) -> dict:
+    """A plain TRL script: load, GRPOConfig, GRPOTrainer(...).train(). No callbacks of ours."""
+    records = read_pairs(paths["train"])
+    tasks = [t for t in TASKS if any(r["task"] == t for r in records)]
+    model, tokenizer = load_model(paths["base"], adapter=paths["adapter"], model=cfg["model"], trainable=True)
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=[decode_json_columns(f) for f in make_reward_functions(db=paths["db"], config=cfg["rewards"], tasks=tasks)],
+        args=grpo_config(grpo, seed=0, output_dir=out, weights=reward_weights(cfg["rewards"], tasks=tasks)),
+        train_dataset=grpo_dataset(records),
+        processing_class=tokenizer,
+    )
+    return _timed(trainer, grpo["max_steps"])
+
+
+def our_run(paths: dict, cfg: dict, grpo: dict, out: Path) -> dict:
+    trainer, _ = build_trainer(train=paths["train"], validation=paths["validation"], base=paths["base"],
+                               db=paths["db"], init_adapter=paths["adapter"], seed=0, work=WorkDir(out),
+                               model=cfg["model"], lora=cfg["lora"], rewards=cfg["rewards"], grpo=grpo)
+    result = _timed(trainer, grpo["max_steps"])
+    with open(out / "eval_history.csv", newline="") as handle:
+        result["eval_seconds"] = sum(float(row["eval_seconds"]) for row in csv.DictReader(handle))
+    return result
+
+
+def _timed(trainer, steps: int) -> dict:
+    started = time.perf_counter()
+    trainer.train()
+    wall = time.perf_counter() - started
+    step_times = [entry["step_time"] for entry in trainer.state.log_history if "step_time" in entry]
+    return {"steps": trainer.state.global_step, "wall_seconds": wall, "wall_per_step": wall / steps,
+            "step_time_mean": statistics.fmean(step_times)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="config/config.yaml")
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--output", default="results/benchmarks/bench_grpo.json")
+    parser.add_argument("--results", default="results", help="a built DAG's results/ folder")
+    parser.add_argument("--db", default="data/commerce.db")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    cfg = yaml.safe_load(open(args.config, encoding="utf-8"))
+    # Identical GRPOConfig for both; no early stop or preflight so both run every step.
+    grpo = {**cfg["grpo"], "max_steps": args.steps, "patience": args.steps + 1, "preflight_steps": 0}
+    results = Path(args.results)
+    paths = {"base": results / "models/base", "adapter": results / "sft/adapter" if grpo["init"] == "sft" else None,
+             "train": results / "pairs/train.jsonl", "validation": results / "pairs/validation.jsonl", "db": args.db}
+    runs = {"bare": [], "ours": []}
+    with tempfile.TemporaryDirectory(prefix="bench-grpo-") as tmp:
+        for repeat in range(args.repeats):
+            for name, run in (("bare", bare_run), ("ours", our_run)):
+                runs[name].append(run(paths, cfg, grpo, Path(tmp) / f"{name}{repeat}"))
+                print(name, repeat, runs[name][-1], flush=True)
+    median = {name: {key: statistics.median(r[key] for r in results) for key in results[0]}
+              for name, results in runs.items()}
+    bare, ours = median["bare"], median["ours"]
+    summary = {
+        "config": args.config, "steps": args.steps, "repeats": args.repeats, "runs": runs, "median": median,
+        "step_time_overhead_pct": 100 * (ours["step_time_mean"] / bare["step_time_mean"] - 1),
+        "wall_overhead_pct": 100 * (ours["wall_per_step"] / bare["wall_per_step"] - 1),
+        "wall_overhead_without_evals_pct": 100 * ((ours["wall_seconds"] - ours["eval_seconds"]) / bare["wall_seconds"] - 1),
+    }
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
