@@ -32,6 +32,13 @@ def test_entropy_collapse_is_logged_once(caplog):
     assert sum("entropy collapse" in r.message for r in caplog.records) == 1
 
 
+def test_fully_masked_step_is_not_an_entropy_collapse(caplog):
+    callback = _preflight(steps=0)
+    callback.on_log(None, TrainerState(), None,
+                    logs={"frac_reward_zero_std": 0.0, "entropy": 0.0, "completions/clipped_ratio": 1.0})
+    assert not any("entropy collapse" in r.message for r in caplog.records)
+
+
 def test_preflight_names_both_causes():
     callback = _preflight(steps=1)
     with pytest.raises(PreflightError, match="max_completion_length=64.*frac_reward_zero_std = 1"):

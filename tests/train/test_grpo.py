@@ -115,3 +115,12 @@ def test_completions_all_at_the_ceiling_trip_the_preflight(tiny_inputs, tiny_bas
                          grpo_section(max_completion_length=2, preflight_steps=2, max_steps=4, eval_steps=10, save_steps=10))
     with pytest.raises(PreflightError, match="max_completion_length=2"):
         train_grpo(**kwargs)
+
+
+def test_gdpo_aggregation_and_dapo_loss_train(tiny_inputs, tiny_base, tmp_path):
+    """The V4.2 options (GDPO per-component normalisation, dapo loss, group scaling) run end to end."""
+    grpo = grpo_section(multi_objective_aggregation="normalize_then_sum", loss_type="dapo", scale_rewards="group",
+                        max_steps=2, eval_steps=2, save_steps=2)
+    best = train_grpo(**grpo_kwargs(tiny_inputs, tiny_base, tmp_path, grpo))
+    rows = [r for r in _rows(tmp_path / "metrics.csv") if r["loss"]]
+    assert len(rows) == 2 and all(r["grad_norm"] for r in rows) and best["step"] in (0, 2)

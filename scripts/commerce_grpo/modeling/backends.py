@@ -11,7 +11,7 @@ import importlib.util
 import logging
 
 import torch
-from peft import LoraConfig, PeftModel, get_peft_model
+from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from commerce_grpo.modeling.base import read_base
@@ -50,6 +50,8 @@ def load_model(base, *, adapter=None, model: dict, trainable: bool = False):
     loader = _load_unsloth if backend == "unsloth" else _load_hf
     base_model, tokenizer = loader(source, model)
     _prepare_tokenizer(tokenizer)
+    if trainable and backend == "hf" and model["load_in_4bit"]:
+        base_model = prepare_model_for_kbit_training(base_model, use_gradient_checkpointing=False)
     if adapter is not None:
         base_model = PeftModel.from_pretrained(base_model, str(adapter), is_trainable=trainable)
     if not trainable:

@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 
 
 def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> GRPOConfig:
-    """The one place the ``grpo`` section becomes TRL options; nothing is left to TRL's defaults
-    that the recipe names (TRL 1.16's defaults differ from the study's TRL 0.24: loss dapo,
-    scale_rewards group, 8 generations)."""
+    """The one place the ``grpo`` section becomes TRL options. Nothing the recipe names is left
+    to TRL's defaults (loss dapo, scale_rewards group, 8 generations today): they are not the
+    recipe's and they move between releases. CPU: fp32, no gradient checkpointing (DESIGN facts)."""
     on_gpu = torch.cuda.is_available()
     completions_per_step = grpo["prompts_per_step"] * grpo["num_generations"]
     return GRPOConfig(

@@ -12,6 +12,8 @@ import math
 import re
 import time
 
+import torch
+
 from commerce_grpo.generation import generate
 from commerce_grpo.prompts import PUSH_MAX_CHARS, TASKS
 from commerce_grpo.rewards import score
@@ -81,11 +83,14 @@ class ValidationEvaluator:
         started = time.perf_counter()
         was_training = model.training
         model.eval()
-        try:
-            completions = generate(model, self.tokenizer, [r["prompt"] for r in self.records],
-                                   seed=self.seed, **self.decoding)
-        finally:
-            model.train(was_training)
+        # generate() seeds the global RNG; restoring it afterwards keeps the rollouts' random
+        # stream independent of when evaluations happen (else every eval would replay it).
+        with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
+            try:
+                completions = generate(model, self.tokenizer, [r["prompt"] for r in self.records],
+                                       seed=self.seed, **self.decoding)
+            finally:
+                model.train(was_training)
         rewards = {task: [] for task in TASKS}
         metrics = {task: [] for task in METRICS}
         for record, text in zip(self.records, completions, strict=True):
