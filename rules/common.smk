@@ -1,9 +1,13 @@
 # Helpers for every rule file. Validation runs first, so a bad key or value stops the run
 # before any job, naming the key.
 import os
+import sys
 from pathlib import Path
 
 from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+from commerce_grpo.data.schema import OLIST_TABLES
 
 
 validate(config, schema="../config/schema.yaml")
@@ -30,17 +34,9 @@ localrules:
 
 
 EMBEDDED_MODEL = "embedded-tiny"
-OLIST_FILES = [
-    "olist_customers_dataset.csv",
-    "olist_geolocation_dataset.csv",
-    "olist_order_items_dataset.csv",
-    "olist_order_payments_dataset.csv",
-    "olist_order_reviews_dataset.csv",
-    "olist_orders_dataset.csv",
-    "olist_products_dataset.csv",
-    "olist_sellers_dataset.csv",
-    "product_category_name_translation.csv",
-]
+# One list of the Olist CSVs: the importer's own schema (a missing file is then a Snakemake error
+# naming it, before any job starts).
+OLIST_FILES = [csv_name for csv_name, _ in OLIST_TABLES.values()]
 
 
 def data_source():
@@ -61,7 +57,6 @@ def model_env():
 
 
 def olist_inputs(wildcards):
-    # Listing every expected file makes a missing one a Snakemake error that names it.
     if data_source() != "olist":
         return []
     return [str(Path(config["data"]["olist_dir"]) / name) for name in OLIST_FILES]

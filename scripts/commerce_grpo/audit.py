@@ -21,6 +21,8 @@ from typing import Any, Callable, Mapping
 
 from scipy.stats import spearmanr
 
+from commerce_grpo.data.pairs import read_pairs
+from commerce_grpo.files import read_jsonl
 from commerce_grpo.prompts import EXTRACTION_FIELDS, TASKS
 from commerce_grpo.rewards import errors, score
 from commerce_grpo.rewards.classify import classify
@@ -37,23 +39,10 @@ class AuditGateError(RuntimeError):
     """The audit failed its gate: training must not start."""
 
 
-def _read_jsonl(path: str | Path) -> list[tuple[int, Any]]:
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append((lineno, json.loads(line)))
-            except ValueError as exc:
-                raise ValueError(f"{path}:{lineno}: not valid JSON ({exc})") from None
-    return rows
-
-
 def load_human_scores(path: str | Path) -> list[dict]:
     """Read and validate the human-scored completions; errors name the file, line and key."""
     items, seen = [], set()
-    for lineno, item in _read_jsonl(path):
+    for lineno, item in read_jsonl(path):
         where = f"{path}:{lineno}"
         if not isinstance(item, dict):
             raise ValueError(f"{where}: expected a JSON object")
@@ -196,7 +185,7 @@ def run_reward_audit(*, human_scores: str | Path, eval: str | Path, db: str | Pa
     AuditGateError naming every failed check (the task and its ρ for the Spearman gate).
     """
     items = load_human_scores(human_scores)
-    eval_records = [r for _, r in _read_jsonl(eval)]
+    eval_records = read_pairs(eval)
     db = None if db is None else str(db)
     errors_before = errors.count()
     spearman, scored = spearman_audit(items, db=db, rewards=rewards, scorer=scorer)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from pathlib import Path
 
+from commerce_grpo.data.pairs import read_pairs
+from commerce_grpo.files import write_atomic, write_jsonl
 from commerce_grpo.generation import generate
 from commerce_grpo.modeling import load_model, resolve_backend
 from commerce_grpo.rewards import score
@@ -19,26 +20,6 @@ from commerce_grpo.rewards import score
 log = logging.getLogger(__name__)
 
 DECODING_KEYS = ("max_new_tokens", "temperature", "top_p", "top_k", "seed", "batch_size")
-
-
-def read_pairs(path) -> list[dict]:
-    """Eval pair records; each needs id, task, prompt (chat messages) and reference."""
-    records = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}: not JSON ({error})") from error
-            missing = [key for key in ("id", "task", "prompt", "reference") if key not in record]
-            if missing:
-                raise ValueError(f"{path}:{number}: pair record lacks {missing}")
-            records.append(record)
-    if not records:
-        raise ValueError(f"{path}: no eval prompts")
-    return records
 
 
 def meta_path(output) -> Path:
@@ -62,23 +43,15 @@ def evaluate_arm(*, eval, base, db, adapter=None, output, arm, model, rewards, d
         reward = score(pair, completion, db=str(db) if db else None, config=rewards)
         records.append({"id": pair["id"], "task": pair["task"], "arm": arm, "completion": completion,
                         "reward": reward.total, "components": dict(reward.components)})
-    _write_atomic(output, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    write_jsonl(output, records)
     meta = {
         "arm": arm, "adapter": str(adapter) if adapter else None, "prompts": len(pairs),
         "backend": resolve_backend(model["backend"]), "device": str(next(lm.parameters()).device),
         "decoding": {key: decoding[key] for key in DECODING_KEYS},
         "generation_seconds": round(seconds, 3), "prompts_per_second": round(len(pairs) / max(seconds, 1e-9), 2),
     }
-    _write_atomic(meta_path(output), json.dumps(meta, indent=2) + "\n")
+    write_atomic(meta_path(output), json.dumps(meta, indent=2) + "\n")
     mean = sum(r["reward"] for r in records) / len(records)
     log.info("%s: %d prompts, mean reward %.3f, %.1f s generation", arm, len(records), mean, seconds)
     return records
 
-
-def _write_atomic(path, text: str) -> None:
-    """Write then rename, so a killed job never leaves a half file that looks finished."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

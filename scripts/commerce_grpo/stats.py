@@ -52,14 +52,17 @@ class Comparison:
 
     def to_json(self) -> dict:
         """JSON-safe dict: NaN becomes null (JSON has no NaN)."""
-        return {key: _json_safe(value) for key, value in asdict(self).items()}
+        return json_safe(asdict(self))
 
 
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (tuple, list)):
-        return [_json_safe(v) for v in value]
+def json_safe(value):
+    """NaN and ±inf → None, recursively; tuples → lists; dict keys → str (JSON keys are strings)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
     return value
 
 

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import duckdb
 import torch
-from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
 from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX, Qwen2Tokenizer
+
+from commerce_grpo.data.pairs import read_pairs
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +79,9 @@ def generic_texts(db: str | Path) -> list[str]:
 def task_texts(train: str | Path) -> list[str]:
     """System and user messages and the references of the training pairs (tokenizer only)."""
     texts = []
-    with open(train, encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                texts.extend(message["content"] for message in record["prompt"])
-                texts.append(json.dumps(record["reference"], ensure_ascii=False))
-            except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise ValueError(f"{train}:{line_number}: not a pair record ({error})") from error
+    for record in read_pairs(train):
+        texts.extend(message["content"] for message in record["prompt"])
+        texts.append(json.dumps(record["reference"], ensure_ascii=False))
     return texts
 
 

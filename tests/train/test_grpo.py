@@ -4,7 +4,6 @@ import json
 import shutil
 
 import pytest
-import torch
 from transformers import GenerationConfig
 
 from commerce_grpo.train.callbacks import PreflightError

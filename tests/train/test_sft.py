@@ -3,12 +3,13 @@ import csv
 import json
 
 import pytest
-from trl import SFTConfig, SFTTrainer
+from trl import SFTTrainer
 
+from commerce_grpo.data.pairs import read_pairs
 from commerce_grpo.modeling import load_model
 from commerce_grpo.prompts import PUSH_MAX_CHARS
 from commerce_grpo.rewards import score
-from commerce_grpo.train.datasets import read_pairs, sft_dataset
+from commerce_grpo.train.datasets import sft_dataset
 from commerce_grpo.train.sft import sft_config, train_sft
 from commerce_grpo.train.targets import assistant_target
 from modeling.tiny_fixtures import TINY_MODEL

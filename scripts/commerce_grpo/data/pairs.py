@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from ..files import read_jsonl, write_jsonl
 from ..prompts import SYSTEM_PROMPTS, TASKS
 from .ptbr import normalize_text
 from .tasks import extraction, insights, push, sql_qa
@@ -21,6 +22,7 @@ from .tasks.base import Candidate
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "validation", "eval")
+PAIR_KEYS = ("id", "task", "prompt", "reference")
 BUILDERS = {
     "extraction": extraction.candidates,
     "sql_qa": sql_qa.candidates,
@@ -54,11 +56,32 @@ def build_pairs(db, *, outputs: dict, seed: int, train: dict, scale: float, vali
     for index, split in enumerate(SPLITS):
         order = np.random.default_rng([seed, 100 + index]).permutation(len(records[split]))
         records[split] = [records[split][i] for i in order]
-        _write_jsonl(outputs[split], records[split])
+        write_jsonl(outputs[split], records[split])
     stats = pair_stats(records, chosen) | {"database": database}
     Path(outputs["stats"]).parent.mkdir(parents=True, exist_ok=True)
     Path(outputs["stats"]).write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     log.info("pairs: %s", {s: len(r) for s, r in records.items()})
+    return records
+
+
+def read_pairs(path, *, tasks=None) -> list[dict]:
+    """Pair records of ``path``, optionally only those of ``tasks``: the one reader of pair files
+    (training, evaluation, the audit, the tiny model's tokenizer). A bad record names file and line."""
+    records = []
+    for number, record in read_jsonl(path):
+        if not isinstance(record, dict):
+            raise ValueError(f"{path}:{number}: a pair record is a JSON object, got {type(record).__name__}")
+        missing = [key for key in PAIR_KEYS if key not in record]
+        if missing:
+            raise ValueError(f"{path}:{number}: pair record lacks {missing}")
+        prompt = record["prompt"]
+        if not isinstance(prompt, list) or not all(isinstance(m, dict) and {"role", "content"} <= m.keys()
+                                                   for m in prompt):
+            raise ValueError(f"{path}:{number}: prompt is not a list of chat messages (role, content)")
+        if tasks is None or record["task"] in tasks:
+            records.append(record)
+    if not records:
+        raise ValueError(f"{path}: no pair records" + (f" for tasks {sorted(tasks)}" if tasks else ""))
     return records
 
 
@@ -141,14 +164,6 @@ def _record(pair_id: str, task: str, split: str, cand: Candidate) -> dict:
         "reference": cand.reference,
         "source": cand.source,
     }
-
-
-def _write_jsonl(path, records: list[dict]) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def pair_stats(records: dict[str, list[dict]], chosen: dict) -> dict:

@@ -82,16 +82,16 @@ def build_report(*, evals, audit, pairs_stats, sft_metrics, eval_histories, best
         },
         "eval_means": means,
         "comparisons": [{**c.to_json(), "significant": stats.significant(c, alpha)} for c in comparisons],
-        "seed_summary": _json_safe(analysis.seed_summary(arms_)),
+        "seed_summary": analysis.seed_summary(arms_),
         "scenario": analysis.scenario(comparisons, main_arm, tasks, alpha),
         "diagnosis_rules": list(analysis.RULES),
-        "diagnosis": _json_safe(diagnosis),
+        "diagnosis": diagnosis,
         "examples": examples,
         "statistics": method(alpha, bootstrap_samples, seed),
         "rebuild_command": rebuild_command(config),
         "config": config,
     }
-    report = _json_safe(report)
+    report = stats.json_safe(report)
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     md_path.write_text(render(report), encoding="utf-8")
@@ -204,14 +204,3 @@ def _first(mapping: dict, keys: tuple[str, ...]):
 
 def _finite(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _json_safe(value):
-    """NaN → None recursively, int keys → str (JSON keys are strings)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value

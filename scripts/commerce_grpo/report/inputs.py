@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from commerce_grpo.files import read_jsonl
 from commerce_grpo.prompts import TASKS
 
 log = logging.getLogger(__name__)
@@ -35,24 +36,17 @@ def seed_of(path: str | Path) -> int | None:
 def read_eval(path: str | Path) -> dict[str, dict]:
     """{prompt id: eval record} of one arm; every record needs id, task, reward, completion."""
     records = {}
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}: not JSON ({error})") from error
-            missing = [key for key in EVAL_KEYS if key not in record]
-            if missing:
-                raise ValueError(f"{path}:{number}: eval record lacks {missing}")
-            if record["task"] not in TASKS:
-                raise ValueError(f"{path}:{number}: task {record['task']!r} is not one of {TASKS}")
-            if not isinstance(record["reward"], (int, float)) or isinstance(record["reward"], bool):
-                raise ValueError(f"{path}:{number}: reward {record['reward']!r} is not a number")
-            if record["id"] in records:
-                raise ValueError(f"{path}:{number}: duplicate prompt id {record['id']!r}")
-            records[record["id"]] = record
+    for number, record in read_jsonl(path):
+        missing = [key for key in EVAL_KEYS if key not in record]
+        if missing:
+            raise ValueError(f"{path}:{number}: eval record lacks {missing}")
+        if record["task"] not in TASKS:
+            raise ValueError(f"{path}:{number}: task {record['task']!r} is not one of {TASKS}")
+        if not isinstance(record["reward"], (int, float)) or isinstance(record["reward"], bool):
+            raise ValueError(f"{path}:{number}: reward {record['reward']!r} is not a number")
+        if record["id"] in records:
+            raise ValueError(f"{path}:{number}: duplicate prompt id {record['id']!r}")
+        records[record["id"]] = record
     if not records:
         raise ValueError(f"{path}: no eval records")
     return records

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
+from commerce_grpo.files import write_csv
 from commerce_grpo.train.validation import history_columns
 
 log = logging.getLogger(__name__)
@@ -44,15 +45,6 @@ def _number(value: str):
         return math.nan
     number = float(value)
     return int(number) if number.is_integer() and "." not in value else number
-
-
-def _write_history(path: Path, rows: list[dict]) -> None:
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=history_columns())
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(path)
 
 
 class ValidationCallback(TrainerCallback):
@@ -89,8 +81,7 @@ class ValidationCallback(TrainerCallback):
                 shutil.rmtree(path)
         if step:
             log.info("resumed at step %d: %d earlier evaluations kept, best %s", step, len(self.rows), self.best)
-        self.history_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_history(self.history_path, self.rows)
+        write_csv(self.history_path, self.rows, history_columns())
         if not self.rows:
             self._evaluate(model, 0, control)
 
@@ -104,7 +95,7 @@ class ValidationCallback(TrainerCallback):
         row = self.evaluator(model, step)
         previous = self.best
         self.rows.append(row)
-        _write_history(self.history_path, self.rows)
+        write_csv(self.history_path, self.rows, history_columns())
         improved = previous is None or row["reward"] > previous["reward"]
         if improved:
             model.save_pretrained(adapter_dir(self.adapters_dir, step))

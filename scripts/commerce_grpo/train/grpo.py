@@ -15,17 +15,17 @@ import shutil
 import time
 from pathlib import Path
 
-import torch
 from transformers import PrinterCallback
 from trl import GRPOConfig, GRPOTrainer
 
-from commerce_grpo.modeling import attach_lora, load_model
+from commerce_grpo.data.pairs import read_pairs
 from commerce_grpo.prompts import TASKS
 from commerce_grpo.rewards import errors as reward_errors
 from commerce_grpo.rewards.trl import make_reward_functions, reward_weights
 from commerce_grpo.train.callbacks import PreflightCallback, ValidationCallback
-from commerce_grpo.train.datasets import JSON_COLUMNS, grpo_dataset, read_pairs
+from commerce_grpo.train.datasets import JSON_COLUMNS, grpo_dataset
 from commerce_grpo.train.metrics import MetricsCSVCallback, write_log_history
+from commerce_grpo.train.runtime import runtime_options, trainable_policy
 from commerce_grpo.train.sampling import TaskWeightedSampler
 from commerce_grpo.train.validation import ValidationEvaluator, stratified_subset
 
@@ -35,13 +35,10 @@ log = logging.getLogger(__name__)
 def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> GRPOConfig:
     """The one place the ``grpo`` section becomes TRL options. Nothing the recipe names is left
     to TRL's defaults (loss dapo, scale_rewards group, 8 generations today): they are not the
-    recipe's and they move between releases. CPU: fp32, no gradient checkpointing (DESIGN facts)."""
-    on_gpu = torch.cuda.is_available()
+    recipe's and they move between releases. Seeds and device options: ``runtime_options``."""
     completions_per_step = grpo["prompts_per_step"] * grpo["num_generations"]
     return GRPOConfig(
         output_dir=str(output_dir),
-        seed=seed,
-        data_seed=seed,
         max_steps=grpo["max_steps"],
         learning_rate=grpo["learning_rate"],
         lr_scheduler_type=grpo["lr_scheduler_type"],
@@ -69,12 +66,8 @@ def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> G
         save_only_model=False,  # optimizer and RNG state are what make resume exact
         save_total_limit=2,  # resume needs the last one (the one before covers a save cut short)
         eval_strategy="no",  # validation runs in ValidationCallback, with our rewards and metrics
-        logging_steps=1,
         report_to=list(grpo["report_to"]),
-        use_cpu=not on_gpu,
-        bf16=on_gpu,
-        gradient_checkpointing=False,
-        disable_tqdm=True,
+        **runtime_options(seed),
     )
 
 
@@ -155,11 +148,7 @@ def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work:
     """The trainer with our callbacks, ready to ``train()`` (the benchmark times exactly this)."""
     records = read_pairs(train)
     tasks = [task for task in TASKS if any(r["task"] == task for r in records)]
-    if init_adapter:
-        policy, tokenizer = load_model(base, adapter=init_adapter, model=model, trainable=True)
-    else:
-        policy, tokenizer = load_model(base, model=model, trainable=True)
-        policy = attach_lora(policy, lora=lora, model=model, seed=seed)
+    policy, tokenizer = trainable_policy(base, model=model, lora=lora, seed=seed, adapter=init_adapter)
     reward_errors.reset()
     functions = [decode_json_columns(f) for f in make_reward_functions(db=db, config=rewards, tasks=tasks)]
     evaluator = ValidationEvaluator(

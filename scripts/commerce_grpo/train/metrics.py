@@ -1,12 +1,12 @@
 """Trainer logs → CSV: every metric TRL logs, one row per logging step."""
 from __future__ import annotations
 
-import csv
 import logging
-import os
 from pathlib import Path
 
 from transformers import TrainerCallback
+
+from commerce_grpo.files import write_csv
 
 log = logging.getLogger(__name__)
 
@@ -19,14 +19,7 @@ def write_log_history(log_history: list[dict], path) -> None:
     """
     rows = [entry for entry in log_history if "step" in entry]
     columns = ["step"] + sorted({key for row in rows for key in row} - {"step"})
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
+    write_csv(path, rows, columns)
 
 
 # The few numbers worth a line in the rule log at every step; the CSV holds all of them.

@@ -9,20 +9,19 @@ import logging
 import tempfile
 import time
 
-import torch
 from transformers import PrinterCallback
 from trl import SFTConfig, SFTTrainer
 
-from commerce_grpo.modeling import attach_lora, load_model
-from commerce_grpo.train.datasets import read_pairs, sft_dataset
+from commerce_grpo.data.pairs import read_pairs
+from commerce_grpo.train.datasets import sft_dataset
 from commerce_grpo.train.metrics import MetricsCSVCallback, write_log_history
+from commerce_grpo.train.runtime import runtime_options, trainable_policy
 
 log = logging.getLogger(__name__)
 
 
 def sft_config(sft: dict, output_dir: str) -> SFTConfig:
     """The one place the ``sft`` section becomes TRL options."""
-    on_gpu = torch.cuda.is_available()
     return SFTConfig(
         output_dir=output_dir,
         num_train_epochs=sft["epochs"],
@@ -31,16 +30,10 @@ def sft_config(sft: dict, output_dir: str) -> SFTConfig:
         per_device_eval_batch_size=sft["batch_size"],
         max_length=sft["max_length"],
         assistant_only_loss=True,
-        seed=sft["seed"],
-        data_seed=sft["seed"],
-        logging_steps=1,
         save_strategy="no",
         eval_strategy="no",
         report_to=[],
-        use_cpu=not on_gpu,
-        bf16=on_gpu,
-        gradient_checkpointing=False,
-        disable_tqdm=True,
+        **runtime_options(sft["seed"]),
     )
 
 
@@ -53,8 +46,7 @@ def train_sft(*, train, validation, base, audit, outputs: dict, model: dict, lor
     tasks = sft["tasks"]
     train_records = read_pairs(train, tasks=tasks)
     validation_records = read_pairs(validation, tasks=tasks)
-    policy, tokenizer = load_model(base, model=model, trainable=True)
-    policy = attach_lora(policy, lora=lora, model=model, seed=sft["seed"])
+    policy, tokenizer = trainable_policy(base, model=model, lora=lora, seed=sft["seed"])
     with tempfile.TemporaryDirectory(prefix="sft-") as output_dir:
         trainer = SFTTrainer(
             model=policy,
