@@ -17,6 +17,11 @@ if config["grpo"]["init"] == "sft" and not config["sft"]["enabled"]:
         "config: grpo.init is 'sft' but sft.enabled is false; "
         "enable the SFT warm-up or set grpo.init: base"
     )
+if config["grpo_from_base"] and config["grpo"]["init"] == "base":
+    raise ValueError(
+        "config: grpo_from_base adds a GRPO-from-base arm beside an SFT-initialised one, "
+        "but grpo.init is already 'base'; set grpo.init: sft or grpo_from_base: false"
+    )
 if config["model"]["id"] == "embedded-tiny":
     # The embedded default never touches a model hub (nothing may be downloaded at run time).
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -24,12 +29,13 @@ if config["model"]["id"] == "embedded-tiny":
 
 wildcard_constraints:
     seed=r"\d+",
-    arm=r"base|sft|grpo_seed\d+",
+    arm=r"base|sft|grpo_seed\d+|grpo_from_base_seed\d+",
 
 
 # Light rules run on the submitting host under a cluster executor (no sbatch round trip).
 localrules:
     select_best,
+    select_best_from_base,
     report,
 
 
@@ -74,6 +80,8 @@ def eval_arms():
     if config["sft"]["enabled"]:
         arms.append("sft")
     arms += [f"grpo_seed{seed}" for seed in config["seeds"]]
+    if config["grpo_from_base"]:
+        arms += [f"grpo_from_base_seed{seed}" for seed in config["seeds"]]
     return arms
 
 
@@ -89,8 +97,8 @@ def arm_adapter(wildcards):
         return {}
     if wildcards.arm == "sft":
         return {"adapter": "results/sft/adapter"}
-    seed = wildcards.arm.removeprefix("grpo_seed")
-    return {"adapter": f"results/grpo/seed{seed}/best"}
+    run, seed = wildcards.arm.rsplit("_seed", 1)
+    return {"adapter": f"results/{run}/seed{seed}/best"}
 
 
 def get_final_output():
@@ -101,4 +109,9 @@ def get_final_output():
         "results/final_report.md",
         "results/final_report.json",
         *expand("results/grpo/seed{seed}/best", seed=config["seeds"]),
+        *(
+            expand("results/grpo_from_base/seed{seed}/best", seed=config["seeds"])
+            if config["grpo_from_base"]
+            else []
+        ),
     ]

@@ -6,6 +6,7 @@ rule report:
         sft_metrics="results/sft/metrics.csv" if config["sft"]["enabled"] else [],
         eval_histories=expand("results/grpo/seed{seed}/eval_history.csv", seed=config["seeds"]),
         best=expand("results/grpo/seed{seed}/best", seed=config["seeds"]),
+        grpo_metrics=expand("results/grpo/seed{seed}/metrics.csv", seed=config["seeds"]),
     output:
         md=report("results/final_report.md", category="Report"),
         json=report("results/final_report.json", category="Report"),
@@ -23,6 +24,7 @@ rule report:
         alpha=config["report"]["alpha"],
         bootstrap_samples=config["report"]["bootstrap_samples"],
         seed=config["report"]["seed"],
+        entropy_floor=config["grpo"]["entropy_floor"],
     log:
         "results/logs/report.log",
     conda:

@@ -97,6 +97,47 @@ rule select_best:
         "../scripts/select_best.py"
 
 
+# Seed 004's "GRPO-independent" arm beside the SFT-initialised one (config key grpo_from_base): the same
+# training and selection, started from the base model, under results/grpo_from_base/.
+use rule grpo as grpo_from_base with:
+    input:
+        train="results/pairs/train.jsonl",
+        validation="results/pairs/validation.jsonl",
+        base="results/models/base",
+        audit="results/audit/reward_audit.json",
+        db="data/commerce.db",
+    output:
+        checkpoints=directory("results/grpo_from_base/seed{seed}/checkpoints"),
+        eval_history="results/grpo_from_base/seed{seed}/eval_history.csv",
+        metrics="results/grpo_from_base/seed{seed}/metrics.csv",
+    params:
+        seed=lambda wildcards: int(wildcards.seed),
+        work_dir=lambda wildcards: f"results/grpo_from_base/seed{wildcards.seed}/work",
+        model=config["model"],
+        lora=config["lora"],
+        rewards=config["rewards"],
+        grpo={**config["grpo"], "init": "base"},
+    log:
+        "results/logs/grpo_from_base/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/grpo_from_base/seed{seed}.tsv"
+
+
+use rule select_best as select_best_from_base with:
+    input:
+        checkpoints="results/grpo_from_base/seed{seed}/checkpoints",
+        eval_history="results/grpo_from_base/seed{seed}/eval_history.csv",
+        base="results/models/base",
+    output:
+        best=directory("results/grpo_from_base/seed{seed}/best"),
+    params:
+        seed=lambda wildcards: int(wildcards.seed),
+        model=config["model"],
+        grpo={**config["grpo"], "init": "base"},
+    log:
+        "results/logs/select_best_from_base/seed{seed}.log",
+
+
 # Optional (not part of the report): `snakemake ... results/models/merged/seed42`.
 rule merge:
     input:

@@ -77,3 +77,20 @@ def test_wrong_type_stops_before_any_job_naming_the_key(workflow):
 
 def test_grpo_from_sft_without_sft_is_rejected(workflow):
     _assert_rejected(workflow, {"sft": {"enabled": False}}, "grpo.init", "sft.enabled")
+
+
+def test_grpo_from_base_arm_adds_a_seed_branch_without_sft(workflow):
+    extra = workflow / "from_base_arm.yaml"
+    extra.write_text(yaml.safe_dump({"grpo_from_base": True}))
+    counts = job_counts(run_snakemake(["-n", "--configfile", str(extra)], workflow).stdout)
+    assert counts["grpo"] == counts["grpo_from_base"] == 3
+    assert counts["select_best_from_base"] == 3
+    assert counts["evaluate"] == 8  # base, sft, 3 × grpo_seed, 3 × grpo_from_base_seed
+    one = job_counts(run_snakemake(["-n", "--configfile", str(extra), "--",
+                                    "results/grpo_from_base/seed42/best"], workflow).stdout)
+    assert "sft" not in one and one["grpo_from_base"] == 1
+
+
+def test_grpo_from_base_arm_with_grpo_from_base_is_rejected(workflow):
+    _assert_rejected(workflow, {"grpo_from_base": True, "grpo": {"init": "base"},
+                                "sft": {"enabled": False}}, "grpo_from_base")

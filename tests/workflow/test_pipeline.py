@@ -3,6 +3,8 @@ report carries numbers from each, and Snakemake rebuilds exactly what a deletion
 import json
 import shutil
 
+import yaml
+
 from snakemake_runner import run_snakemake
 from dag_stats import job_counts
 
@@ -58,7 +60,7 @@ def test_report_carries_numbers_from_every_stage(built_test_workflow):
     assert overall["n"] == 13  # 4 + 3 + 3 + 3 eval prompts
     markdown = (built_test_workflow / "results/final_report.md").read_text()
     assert "demo" in markdown.lower()
-    for stage_word in ("Spearman", "SFT", "GRPO", "Wilcoxon", "seed42", "seed123"):
+    for stage_word in ("Spearman", "SFT", "GRPO", "Entropy collapse", "Wilcoxon", "seed42", "seed123"):
         assert stage_word in markdown, stage_word
 
 
@@ -83,3 +85,23 @@ def test_deleting_one_seed_rebuilds_only_its_branch(built_test_workflow, tmp_pat
     assert (wf / "results/grpo/seed42/best/best.json").exists()
     assert other.stat().st_mtime_ns == other_mtime
     assert (wf / "results/sft/metrics.csv").stat().st_mtime_ns == sft_mtime
+
+
+def test_grpo_from_base_arm_is_trained_evaluated_and_reported(built_test_workflow, tmp_path):
+    """Seed 004's GRPO-independent arm added to a finished study: only its branch runs."""
+    wf = tmp_path / "wf"
+    shutil.copytree(built_test_workflow, wf, symlinks=True)
+    # Snakemake merges several --configfile's shallowly: write one whole config.
+    config = yaml.safe_load((wf / "tests/config/config.yaml").read_text())
+    config["grpo_from_base"] = True
+    config["seeds"] = [42]
+    extra = wf / "from_base.yaml"
+    extra.write_text(yaml.safe_dump(config, sort_keys=False))
+    proc = run_snakemake(["--cores", "2", "--resources", "gpu=1", "--configfile", str(extra)], wf)
+    assert job_counts(proc.stdout) == {"all": 1, "grpo_from_base": 1, "select_best_from_base": 1,
+                                       "evaluate": 1, "report": 1}
+    best = json.loads((wf / "results/grpo_from_base/seed42/best/best.json").read_text())
+    assert best["seed"] == 42
+    report = json.loads((wf / "results/final_report.json").read_text())
+    assert any(c["arm"] == "grpo_from_base_seed42" and c["baseline"] == "base"
+               and c["task"] == "overall" for c in report["comparisons"])

@@ -24,7 +24,7 @@ __all__ = ["build_report"]
 
 
 def build_report(*, evals, audit, pairs_stats, sft_metrics, eval_histories, best, outputs, config, arms, seeds,
-                 benchmarks_dir, alpha, bootstrap_samples, seed) -> dict:
+                 benchmarks_dir, alpha, bootstrap_samples, seed, grpo_metrics=(), entropy_floor=0.05) -> dict:
     """Write outputs["md"], outputs["json"] and PNGs into outputs["figures"]; return the report dict."""
     md_path, json_path, fig_dir = Path(outputs["md"]), Path(outputs["json"]), Path(outputs["figures"])
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -38,6 +38,9 @@ def build_report(*, evals, audit, pairs_stats, sft_metrics, eval_histories, best
 
     histories = {inputs.seed_of(p): inputs.read_eval_history(p) for p in _as_list(eval_histories) if Path(p).exists()}
     best_by_seed = {inputs.seed_of(p): inputs.read_best(p) for p in _as_list(best)}
+    entropy = analysis.entropy_collapse(
+        {inputs.seed_of(p): inputs.read_grpo_entropy(p) for p in _as_list(grpo_metrics) if Path(p).exists()},
+        entropy_floor)
     comparisons = analysis.comparisons(arms_, bootstrap_samples=bootstrap_samples, seed=seed)
     main = arms_.main_group
     main_arm = analysis.pooled_arm(main) if main else None
@@ -73,6 +76,7 @@ def build_report(*, evals, audit, pairs_stats, sft_metrics, eval_histories, best
         "audit": audit_info,
         "figures": {k: (link_root / v).as_posix() if v else None for k, v in figure_files.items()},
         "best": {str(s): b for s, b in best_by_seed.items()},
+        "entropy": entropy,
         "seeds": seed_status(seeds, arms_, histories, best_by_seed),
         "arms": {
             "configured": list(arms), "evaluated": list(records),

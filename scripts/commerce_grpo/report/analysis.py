@@ -137,6 +137,21 @@ def seed_summary(arms: Arms) -> list[dict]:
     return rows
 
 
+def entropy_collapse(entropy_by_seed: dict[int, pd.DataFrame], floor: float) -> dict:
+    """Per seed: lowest policy entropy and the first step below ``floor`` (seed 003 V4.2: entropy
+    collapsed after step 1100 and the reward crashed with it)."""
+    seeds = {}
+    for seed, frame in sorted(entropy_by_seed.items()):
+        if frame.empty:
+            seeds[seed] = {"min_entropy": None, "min_step": None, "collapsed_at": None}
+            continue
+        low = frame.loc[frame["entropy"].idxmin()]
+        below = frame[frame["entropy"] < floor]
+        seeds[seed] = {"min_entropy": float(low["entropy"]), "min_step": int(low["step"]),
+                       "collapsed_at": int(below["step"].iloc[0]) if not below.empty else None}
+    return {"floor": floor, "seeds": seeds}
+
+
 def validation_trend(histories: dict[int, pd.DataFrame], task: str) -> dict | None:
     """First, best and last GRPO validation reward of ``task`` per seed, and whether it still rose."""
     per_seed = {}

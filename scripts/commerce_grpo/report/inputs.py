@@ -125,6 +125,17 @@ def read_sft_metrics(path: str | Path | None) -> pd.DataFrame | None:
     return frame[[step, *losses]].rename(columns={step: "step"})
 
 
+def read_grpo_entropy(path: str | Path) -> pd.DataFrame:
+    """GRPO metrics.csv: step and policy entropy, without the steps whose completions were all
+    truncated and masked (TRL logs entropy 0 there: nothing was averaged, not a collapse)."""
+    frame = pd.read_csv(path)
+    if "entropy" not in frame.columns:
+        return pd.DataFrame({"step": [], "entropy": []})
+    if "completions/clipped_ratio" in frame.columns:
+        frame = frame[frame["completions/clipped_ratio"] < 1.0]
+    return frame[["step", "entropy"]].dropna().astype({"step": int, "entropy": float})
+
+
 def read_benchmarks(benchmarks_dir: str | Path) -> dict[str, float]:
     """Wall seconds per job from Snakemake ``benchmark:`` TSVs, keyed by path (``grpo/seed42``)."""
     root = Path(benchmarks_dir)

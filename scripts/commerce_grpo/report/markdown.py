@@ -23,6 +23,7 @@ def render(report: dict) -> str:
         _data(report["data"]),
         _audit(report["audit"]),
         _curves(report["figures"]),
+        _entropy(report.get("entropy")),
         _best(report["best"], report["seeds"]),
         _results(report),
         _diagnosis(report["scenario"], report["diagnosis_rules"], report["diagnosis"]),
@@ -118,6 +119,18 @@ def _curves(figures: dict) -> str:
     named = [("SFT loss", "sft_loss"), ("GRPO validation reward per task and seed", "grpo_validation")]
     images = [f"![{title}]({figures[key]})" for title, key in named if figures.get(key)]
     return text + ("\n\n".join(images) if images else "No training histories found.")
+
+
+def _entropy(entropy: dict | None) -> str | None:
+    if not entropy or not entropy["seeds"]:
+        return None
+    rows = [(seed, _num(e["min_entropy"], 4), _cell(e["min_step"]),
+             f"**yes, at step {e['collapsed_at']}**" if e["collapsed_at"] is not None else "no")
+            for seed, e in entropy["seeds"].items()]
+    return ("### Entropy collapse\n\nPolicy entropy of the GRPO rollouts (`metrics.csv`; steps whose "
+            "completions were all truncated are left out). Collapse = entropy below "
+            f"{entropy['floor']} (`grpo.entropy_floor`): seed 003 saw the reward crash after it.\n\n"
+            + _table(["Seed", "lowest entropy", "at step", "collapsed?"], rows))
 
 
 def _best(best: dict, seeds: dict) -> str:
