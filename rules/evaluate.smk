@@ -1,4 +1,5 @@
-# The same 65 prompts and the same decoding for every arm: base, sft, grpo_seed{seed}.
+# The same eval prompts and the same decoding for every arm: base, sft, grpo_seed{seed}
+# (and grpo_from_base_seed{seed}). Both outputs reach the script by name.
 rule evaluate:
     input:
         unpack(arm_adapter),

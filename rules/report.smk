@@ -1,12 +1,20 @@
+from commerce_grpo.report.provenance import config_hash
+from commerce_grpo.rewards.config import DEFAULT_PRESET
+
+
+# Every file the report reads is an input here, passed by name; per-arm lists follow `arms` and
+# `grpo_arms`. The report gets the config keys it prints, not the config.
 rule report:
     input:
-        evals=expand("results/eval/{arm}.jsonl", arm=eval_arms()),
-        audit="results/audit/reward_audit.json",
-        pairs_stats="results/pairs/stats.json",
-        sft_metrics="results/sft/metrics.csv" if config["sft"]["enabled"] else [],
-        eval_histories=expand("results/grpo/seed{seed}/eval_history.csv", seed=config["seeds"]),
-        best=expand("results/grpo/seed{seed}/best", seed=config["seeds"]),
-        grpo_metrics=expand("results/grpo/seed{seed}/metrics.csv", seed=config["seeds"]),
+        evals=expand(rules.evaluate.output.records, arm=eval_arms()),
+        metas=expand(rules.evaluate.output.meta, arm=eval_arms()),
+        audit=rules.reward_audit.output.json,
+        pairs_stats=rules.pairs.output.stats,
+        sft_metrics=rules.sft.output.metrics if config["sft"]["enabled"] else [],
+        eval_histories=per_grpo_arm(rules.grpo.output.eval_history),
+        best=per_grpo_arm(rules.select_best.output.best),
+        grpo_metrics=per_grpo_arm(rules.grpo.output.metrics),
+        benchmarks=report_benchmarks(),
     output:
         md=report("results/final_report.md", category="Report"),
         json=report("results/final_report.json", category="Report"),
@@ -17,10 +25,16 @@ rule report:
             category="Figures",
         ),
     params:
-        config=config,
         arms=eval_arms(),
-        seeds=config["seeds"],
-        benchmarks_dir="results/benchmarks",
+        grpo_arms=grpo_arms(),
+        grpo_init=config["grpo"]["init"],
+        rewards_preset=config["rewards"].get("preset", DEFAULT_PRESET),
+        run_name=config["run_name"],
+        demo=config["demo"],
+        model=config["model"],
+        decoding=config["evaluate"],
+        # The whole config's hash, for the header: any config change reruns the report.
+        config_hash=config_hash(config),
         alpha=config["report"]["alpha"],
         bootstrap_samples=config["report"]["bootstrap_samples"],
         seed=config["report"]["seed"],

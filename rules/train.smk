@@ -44,8 +44,12 @@ rule sft:
         "../scripts/train_sft.py"
 
 
+# One seed of one GRPO run: `grpo` starts from `grpo.init`, `grpo_from_base` (config key
+# grpo_from_base) from the base model, to tell GRPO's own effect from SFT's.
 # Checkpoints are written under work/ (not an output, so Snakemake never deletes it): a killed
-# job that is rerun resumes from its last checkpoint; outputs appear only when training ends.
+# job that is rerun resumes from its last checkpoint; outputs appear only when training ends
+# (L-seeds). The checkpoints/ output is temp(): once select_best has copied the peak to best/,
+# nothing reads it; `--notemp` keeps it.
 rule grpo:
     input:
         unpack(grpo_init_adapter),
@@ -55,20 +59,20 @@ rule grpo:
         audit="results/audit/reward_audit.json",
         db="data/commerce.db",
     output:
-        checkpoints=directory("results/grpo/seed{seed}/checkpoints"),
-        eval_history="results/grpo/seed{seed}/eval_history.csv",
-        metrics="results/grpo/seed{seed}/metrics.csv",
+        checkpoints=temp(directory("results/{run}/seed{seed}/checkpoints")),
+        eval_history="results/{run}/seed{seed}/eval_history.csv",
+        metrics="results/{run}/seed{seed}/metrics.csv",
     params:
         seed=lambda wildcards: int(wildcards.seed),
-        work_dir=lambda wildcards: f"results/grpo/seed{wildcards.seed}/work",
+        work_dir=lambda wildcards: f"results/{wildcards.run}/seed{wildcards.seed}/work",
         model=config["model"],
         lora=config["lora"],
         rewards=config["rewards"],
-        grpo=config["grpo"],
+        grpo=grpo_section,
     log:
-        "results/logs/grpo/seed{seed}.log",
+        "results/logs/{run}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/grpo/seed{seed}.tsv"
+        "results/benchmarks/{run}/seed{seed}.tsv"
     conda:
         model_env()
     resources:
@@ -78,77 +82,39 @@ rule grpo:
         "../scripts/train_grpo.py"
 
 
+# best/ is the expensive artifact, yet not protected(): the README's per-seed reruns
+# (`--forcerun grpo`, `-R`, `rm -r results/grpo/seed42`) must replace it without a chmod, and
+# Snakemake refuses to overwrite or plan over a protected output.
 rule select_best:
     input:
-        checkpoints="results/grpo/seed{seed}/checkpoints",
-        eval_history="results/grpo/seed{seed}/eval_history.csv",
+        checkpoints="results/{run}/seed{seed}/checkpoints",
+        eval_history="results/{run}/seed{seed}/eval_history.csv",
         base="results/models/base",
     output:
-        best=directory("results/grpo/seed{seed}/best"),
+        best=directory("results/{run}/seed{seed}/best"),
     params:
         seed=lambda wildcards: int(wildcards.seed),
         model=config["model"],
-        grpo=config["grpo"],
+        grpo=grpo_section,
     log:
-        "results/logs/select_best/seed{seed}.log",
+        "results/logs/select_best/{run}/seed{seed}.log",
     conda:
         "../envs/pipeline.yaml"
     script:
         "../scripts/select_best.py"
 
 
-# Seed 004's "GRPO-independent" arm beside the SFT-initialised one (config key grpo_from_base): the same
-# training and selection, started from the base model, under results/grpo_from_base/.
-use rule grpo as grpo_from_base with:
-    input:
-        train="results/pairs/train.jsonl",
-        validation="results/pairs/validation.jsonl",
-        base="results/models/base",
-        audit="results/audit/reward_audit.json",
-        db="data/commerce.db",
-    output:
-        checkpoints=directory("results/grpo_from_base/seed{seed}/checkpoints"),
-        eval_history="results/grpo_from_base/seed{seed}/eval_history.csv",
-        metrics="results/grpo_from_base/seed{seed}/metrics.csv",
-    params:
-        seed=lambda wildcards: int(wildcards.seed),
-        work_dir=lambda wildcards: f"results/grpo_from_base/seed{wildcards.seed}/work",
-        model=config["model"],
-        lora=config["lora"],
-        rewards=config["rewards"],
-        grpo={**config["grpo"], "init": "base"},
-    log:
-        "results/logs/grpo_from_base/seed{seed}.log",
-    benchmark:
-        "results/benchmarks/grpo_from_base/seed{seed}.tsv"
-
-
-use rule select_best as select_best_from_base with:
-    input:
-        checkpoints="results/grpo_from_base/seed{seed}/checkpoints",
-        eval_history="results/grpo_from_base/seed{seed}/eval_history.csv",
-        base="results/models/base",
-    output:
-        best=directory("results/grpo_from_base/seed{seed}/best"),
-    params:
-        seed=lambda wildcards: int(wildcards.seed),
-        model=config["model"],
-        grpo={**config["grpo"], "init": "base"},
-    log:
-        "results/logs/select_best_from_base/seed{seed}.log",
-
-
-# Optional (not part of the report): `snakemake ... results/models/merged/seed42`.
+# Optional (not part of the report): `snakemake ... results/models/merged/grpo/seed42`.
 rule merge:
     input:
-        adapter="results/grpo/seed{seed}/best",
+        adapter="results/{run}/seed{seed}/best",
         base="results/models/base",
     output:
-        directory("results/models/merged/seed{seed}"),
+        directory("results/models/merged/{run}/seed{seed}"),
     params:
         model=config["model"],
     log:
-        "results/logs/merge/seed{seed}.log",
+        "results/logs/merge/{run}/seed{seed}.log",
     conda:
         model_env()
     resources:

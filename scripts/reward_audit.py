@@ -1,8 +1,9 @@
-"""Rule reward_audit: Spearman gate, parser audit and classifier audit before any training."""
+"""Rule reward_audit: rewards vs blind human ratings, adversarial ranking, SQL sandbox, parser and classifier."""
 from commerce_grpo.rule_logging import log_to_rule_file
 
 log_to_rule_file(snakemake)
 
 from commerce_grpo.audit import run_reward_audit
 
-run_reward_audit(**dict(snakemake.input), outputs=dict(snakemake.output), **snakemake.params)
+run_reward_audit(items=snakemake.input.audit_items, ratings=list(getattr(snakemake.input, "ratings", [])), eval=snakemake.input.eval,
+                 db=snakemake.input.db, outputs=dict(snakemake.output), **snakemake.params)

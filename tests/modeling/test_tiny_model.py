@@ -6,7 +6,7 @@ import torch
 from transformers import AutoTokenizer
 
 from commerce_grpo.modeling import build_base_model, load_model, read_base
-from commerce_grpo.tiny_model import IM_END, generic_texts, pretrain, train_tokenizer, build_tiny_model
+from commerce_grpo.modeling.tiny_model import IM_END, generic_texts, pretrain, train_tokenizer, build_tiny_model
 from modeling.tiny_fixtures import TINY_MODEL
 
 TRICKY = ["Produto ótimo, nota 4,5! 😀\n\n  espaços   e\ttabs", "SELECT count(*) FROM orders_enriched;",

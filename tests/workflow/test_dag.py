@@ -3,6 +3,7 @@ import yaml
 
 from snakemake_runner import run_snakemake
 from dag_stats import job_counts
+from planned_jobs import labels, planned_jobs
 
 
 def test_lint_is_clean(workflow):
@@ -82,13 +83,43 @@ def test_grpo_from_sft_without_sft_is_rejected(workflow):
 def test_grpo_from_base_arm_adds_a_seed_branch_without_sft(workflow):
     extra = workflow / "from_base_arm.yaml"
     extra.write_text(yaml.safe_dump({"grpo_from_base": True}))
-    counts = job_counts(run_snakemake(["-n", "--configfile", str(extra)], workflow).stdout)
-    assert counts["grpo"] == counts["grpo_from_base"] == 3
-    assert counts["select_best_from_base"] == 3
-    assert counts["evaluate"] == 8  # base, sft, 3 × grpo_seed, 3 × grpo_from_base_seed
-    one = job_counts(run_snakemake(["-n", "--configfile", str(extra), "--",
-                                    "results/grpo_from_base/seed42/best"], workflow).stdout)
-    assert "sft" not in one and one["grpo_from_base"] == 1
+    jobs = planned_jobs(run_snakemake(["-n", "--configfile", str(extra)], workflow).stdout)
+    runs = [job.wildcards["run"] for job in jobs if job.rule == "grpo"]
+    assert sorted(runs) == ["grpo"] * 3 + ["grpo_from_base"] * 3
+    assert sum(job.rule == "select_best" for job in jobs) == 6
+    assert sum(job.rule == "evaluate" for job in jobs) == 8  # base, sft, 3 × grpo_seed, 3 × grpo_from_base_seed
+    one = labels(planned_jobs(run_snakemake(["-n", "--configfile", str(extra), "--",
+                                             "results/grpo_from_base/seed42/best"], workflow).stdout))
+    assert one == {"commerce_db", "pairs", "base_model", "reward_audit",
+                   "grpo[run=grpo_from_base,seed=42]", "select_best[run=grpo_from_base,seed=42]"}
+
+
+def test_merge_serves_either_run(workflow):
+    extra = workflow / "from_base_arm.yaml"
+    extra.write_text(yaml.safe_dump({"grpo_from_base": True}))
+    for run in ("grpo", "grpo_from_base"):
+        plan = labels(planned_jobs(run_snakemake(["-n", "--configfile", str(extra), "--",
+                                                  f"results/models/merged/{run}/seed42"], workflow).stdout))
+        assert {f"merge[run={run},seed=42]", f"select_best[run={run},seed=42]"} <= plan
+        assert ("sft" in plan) == (run == "grpo")
+
+
+def test_one_nested_key_from_the_command_line(workflow):
+    """Snakemake reads a `--config` mapping's values as strings and merges it key by key over
+    config.yaml: the schema's types make `5` a number, and the rest of `grpo` stays."""
+    proc = run_snakemake(["-n", "--config", 'grpo={"max_steps": 30}'], workflow)
+    assert job_counts(proc.stdout)["grpo"] == 3
+    # The issue's own line, on the test config (whose eval_steps and save_steps are 2: on the
+    # default config, 5 steps would leave no evaluation, which config_checks rejects).
+    test_config = run_snakemake(["-n", "--configfile", "tests/config/config.yaml",
+                                 "--config", 'grpo={"max_steps": 5}'], workflow)
+    assert job_counts(test_config.stdout)["grpo"] == 2
+    bad = run_snakemake(["-n", "--config", 'grpo={"max_steps": 0}'], workflow, check=False)
+    assert bad.returncode != 0
+    assert "0 is less than the minimum of 1" in bad.stdout, bad.stdout[-3000:]
+    nested = run_snakemake(["-n", "--config", 'grpo={"eval_decoding": {"temperature": 0, "top_k": 5}}',
+                            "grpo_from_base=true"], workflow)
+    assert job_counts(nested.stdout)["grpo"] == 6
 
 
 def test_grpo_from_base_arm_with_grpo_from_base_is_rejected(workflow):

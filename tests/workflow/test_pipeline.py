@@ -88,18 +88,17 @@ def test_deleting_one_seed_rebuilds_only_its_branch(built_test_workflow, tmp_pat
 
 
 def test_grpo_from_base_arm_is_trained_evaluated_and_reported(built_test_workflow, tmp_path):
-    """Seed 004's GRPO-independent arm added to a finished study: only its branch runs."""
+    """The GRPO-from-base arm added to a finished study: only its branch runs."""
     wf = tmp_path / "wf"
     shutil.copytree(built_test_workflow, wf, symlinks=True)
-    # Snakemake merges several --configfile's shallowly: write one whole config.
     config = yaml.safe_load((wf / "tests/config/config.yaml").read_text())
     config["grpo_from_base"] = True
     config["seeds"] = [42]
     extra = wf / "from_base.yaml"
     extra.write_text(yaml.safe_dump(config, sort_keys=False))
     proc = run_snakemake(["--cores", "2", "--resources", "gpu=1", "--configfile", str(extra)], wf)
-    assert job_counts(proc.stdout) == {"all": 1, "grpo_from_base": 1, "select_best_from_base": 1,
-                                       "evaluate": 1, "report": 1}
+    assert job_counts(proc.stdout) == {"all": 1, "grpo": 1, "select_best": 1, "evaluate": 1, "report": 1}
+    assert "results/grpo_from_base/seed42/eval_history.csv" in proc.stdout
     best = json.loads((wf / "results/grpo_from_base/seed42/best/best.json").read_text())
     assert best["seed"] == 42
     report = json.loads((wf / "results/final_report.json").read_text())

@@ -19,7 +19,10 @@ ONLY_SOME_SEEDS = "snakemake --cores 1 --resources gpu=1 --config 'seeds=[123]'"
 RETRAIN_ONE_SEED = "snakemake --cores 1 --resources gpu=1 -R results/grpo/seed123/metrics.csv"
 RETRAIN_TO_BEST = "snakemake --cores 1 --resources gpu=1 --forcerun grpo -- results/grpo/seed123/best"
 KEEP_GOING = "snakemake --cores 1 --resources gpu=1 --keep-going"
-COMMANDS = [BUILD_ONE_SEED, ONLY_SOME_SEEDS, RETRAIN_ONE_SEED, RETRAIN_TO_BEST, KEEP_GOING]
+# The README's "override one nested key" line.
+ONE_NESTED_KEY = """snakemake --cores 1 --resources gpu=1 --config 'grpo={"max_steps": 30}'"""
+COMMANDS = [BUILD_ONE_SEED, ONLY_SOME_SEEDS, RETRAIN_ONE_SEED, RETRAIN_TO_BEST, KEEP_GOING,
+            ONE_NESTED_KEY]
 
 
 def _args(command: str, *extra: str) -> list[str]:
@@ -37,27 +40,38 @@ def _plan(command: str, workflow) -> set[str]:
 def test_readme_shows_exactly_these_commands():
     readme = (REPO / "README.md").read_text()
     missing = [command for command in COMMANDS if command not in readme]
-    assert not missing, f"README's 'Rerunning one seed' lacks: {missing}"
+    assert not missing, f"README lacks: {missing}"
 
 
 def test_one_seeds_branch_builds_only_that_seed(workflow):
-    assert _plan(BUILD_ONE_SEED, workflow) == UPSTREAM | {"grpo[seed=123]",
-                                                           "select_best[seed=123]"}
+    assert _plan(BUILD_ONE_SEED, workflow) == UPSTREAM | {
+        "grpo[run=grpo,seed=123]", "select_best[run=grpo,seed=123]"}
 
 
 def test_restricting_seeds_trains_only_those(workflow, built_test_workflow):
     fresh = _plan(ONLY_SOME_SEEDS, workflow)
     assert {job for job in fresh if "seed" in job} == {
-        "grpo[seed=123]", "select_best[seed=123]", "evaluate[arm=grpo_seed123]"}
+        "grpo[run=grpo,seed=123]", "select_best[run=grpo,seed=123]", "evaluate[arm=grpo_seed123]"}
     # On a finished study nothing retrains: only the report is redone over the chosen seeds.
     assert _plan(ONLY_SOME_SEEDS, built_test_workflow) == {"report"}
 
 
 def test_retraining_one_seed_leaves_the_others_alone(built_test_workflow):
     assert _plan(RETRAIN_ONE_SEED, built_test_workflow) == {
-        "grpo[seed=123]", "select_best[seed=123]", "evaluate[arm=grpo_seed123]", "report"}
-    assert _plan(RETRAIN_TO_BEST, built_test_workflow) == {"grpo[seed=123]",
-                                                           "select_best[seed=123]"}
+        "grpo[run=grpo,seed=123]", "select_best[run=grpo,seed=123]", "evaluate[arm=grpo_seed123]", "report"}
+    assert _plan(RETRAIN_TO_BEST, built_test_workflow) == {
+        "grpo[run=grpo,seed=123]", "select_best[run=grpo,seed=123]"}
+
+
+def test_one_nested_key_reruns_exactly_what_reads_it(built_test_workflow):
+    """The override reaches the `grpo` rule's params (a params change is a rerun trigger): every
+    seed retrains and what follows from it is redone; data, audit and SFT stay."""
+    seeds = [42, 123]
+    assert _plan(ONE_NESTED_KEY, built_test_workflow) == {
+        "report",
+        *(f"grpo[run=grpo,seed={seed}]" for seed in seeds),
+        *(f"select_best[run=grpo,seed={seed}]" for seed in seeds),
+        *(f"evaluate[arm=grpo_seed{seed}]" for seed in seeds)}
 
 
 def test_a_failed_seed_does_not_block_the_other(built_test_workflow, tmp_path):
@@ -86,4 +100,4 @@ def test_a_failed_seed_does_not_block_the_other(built_test_workflow, tmp_path):
     # What is left to do is exactly seed 42's branch and the report.
     (wf / "results/grpo/seed42/work").unlink()
     assert _plan("snakemake --cores 1 --resources gpu=1", wf) == {
-        "grpo[seed=42]", "select_best[seed=42]", "evaluate[arm=grpo_seed42]", "report"}
+        "grpo[run=grpo,seed=42]", "select_best[run=grpo,seed=42]", "evaluate[arm=grpo_seed42]", "report"}

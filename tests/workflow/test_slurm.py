@@ -58,7 +58,8 @@ def test_gpu_rules_reach_sbatch_with_one_gpu_and_cpus_per_gpu(slurm_run):
     _, _, jobs = slurm_run
     assert {rule: len(_first_attempts(jobs, rule)) for rule in ("sft", "grpo", "evaluate")} == {
         "sft": 1, "grpo": len(SEEDS), "evaluate": 2 + len(SEEDS)}
-    assert sorted(_first_attempts(jobs, "grpo")) == sorted(map(str, SEEDS))
+    # The plugin joins a job's wildcard values with "_": run, then seed.
+    assert sorted(_first_attempts(jobs, "grpo")) == sorted(f"grpo_{seed}" for seed in SEEDS)
     for job in jobs:
         if job.rule not in GPU_RULES:
             continue

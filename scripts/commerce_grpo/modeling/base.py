@@ -3,18 +3,32 @@
 base.json says what the folder stands for, so every later rule loads the base the same way:
 ``{"embedded": true, "id": "embedded-tiny", ...}`` (weights and tokenizer in the folder) or
 ``{"embedded": false, "id": "<hub id or local path>"}`` (nothing else in the folder).
+
+This module imports nothing heavy: ``rules/common.smk`` reads ``EMBEDDED_ID`` and
+``offline_environment`` from it at every Snakemake start.
 """
 from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+# The `model.id` that selects the embedded model (config.yaml documents it).
 EMBEDDED_ID = "embedded-tiny"
 BASE_JSON = "base.json"
+
+
+def offline_environment(model_id: str) -> dict:
+    """Environment variables every job of a run on ``model_id`` needs: the embedded model never
+    touches a model hub (nothing may be downloaded at run time), so its runs are hub-offline.
+
+    huggingface_hub reads ``HF_HUB_OFFLINE`` once, when it is imported, so the variable must be
+    in the job's environment before the job starts: ``rules/common.smk`` sets it in the
+    Snakemake process, whose jobs inherit it. Setting it inside a job would come too late.
+    """
+    return {"HF_HUB_OFFLINE": "1"} if model_id == EMBEDDED_ID else {}
 
 
 def build_base_model(out_dir, *, inputs: dict, model: dict) -> dict:
@@ -26,9 +40,8 @@ def build_base_model(out_dir, *, inputs: dict, model: dict) -> dict:
         if missing:
             raise ValueError(f"base_model: the embedded model needs inputs {sorted(missing)} (got {sorted(inputs)})")
         # Imported here: building the tiny model pulls in tokenizers/duckdb training code.
-        from commerce_grpo.tiny_model import build_tiny_base
+        from commerce_grpo.modeling.tiny_model import build_tiny_base
 
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         info = {"embedded": True, "id": EMBEDDED_ID,
                 **build_tiny_base(out_dir, db=inputs["db"], train=inputs["train"], model_cfg=model)}
     else:

@@ -20,7 +20,7 @@ from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, tr
 from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
 from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX, Qwen2Tokenizer
 
-from commerce_grpo.data.pairs import read_pairs
+from commerce_grpo.data.pair_files import read_pairs
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +189,12 @@ def pretrain(model, tokenizer, texts: list[str], *, steps: int, learning_rate: f
 
 
 def assert_tokenizer_round_trip(tokenizer, saved_dir: str | Path, samples: list[str]) -> None:
-    """Ids must survive save_pretrained → AutoTokenizer.from_pretrained (see DESIGN facts)."""
+    """Ids must survive save_pretrained → AutoTokenizer.from_pretrained.
+
+    AutoTokenizer reloads a ``model_type=qwen2`` tokenizer as Qwen2Tokenizer, which rebuilds its
+    normalizer (NFC) and pre-tokenizer (Qwen's split regex, ByteLevel) in code rather than reading
+    ours; the BPE is trained with exactly those, and this check catches any drift.
+    """
     reloaded = AutoTokenizer.from_pretrained(saved_dir)
     for text in samples:
         before = tokenizer(text, add_special_tokens=False)["input_ids"]
