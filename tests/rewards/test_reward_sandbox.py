@@ -80,19 +80,36 @@ def test_row_cap_truncates_without_materialising_everything(commerce_db):
     assert out.status == "ok" and out.truncated and len(out.rows) == 100
 
 
-def test_statement_check():
+def test_statement_check_accepts_every_read_only_form_duckdb_accepts():
     assert check_statement("SELECT 1;") == "SELECT 1"
     assert check_statement("-- comentário\nWITH a AS (SELECT 1) SELECT * FROM a") is not None
     assert check_statement("(SELECT 1)") == "(SELECT 1)"
-    for bad in ("DESCRIBE orders", "SHOW TABLES", "SUMMARIZE orders", "FROM orders", "VALUES (1)",
-                "SELECT 1; SELECT 2", "not sql at all", ""):
+    for good in ("FROM orders SELECT count(*)", "SUMMARIZE orders", "VALUES (1)", "DESCRIBE orders",
+                 "PIVOT orders ON order_status USING count(*)", "FROM orders"):
+        assert check_statement(good) == good, good
+    for bad in ("SELECT 1; SELECT 2", "COPY orders TO 'x.csv'", "SET threads = 8", "TRUNCATE orders",
+                "EXPLAIN SELECT 1", "not sql at all", ""):
         assert check_statement(bad) is None, bad
+
+
+@pytest.mark.parametrize("sql, rows", [
+    ("FROM orders SELECT count(*)", [(150.0,)]),
+    ("VALUES (1), (2)", [(1.0,), (2.0,)]),
+    ("SELECT count(*) FROM (SUMMARIZE orders)", [(8.0,)]),
+    ("SELECT count(*) FROM (PIVOT orders ON order_status USING count(*))", [(150.0,)]),
+])
+def test_read_only_forms_run(commerce_db, sql, rows):
+    out = run_select(commerce_db, sql, timeout_s=2, max_rows=10)
+    assert (out.status, out.rows) == ("ok", rows), out
+    summarize = run_select(commerce_db, "SUMMARIZE orders", timeout_s=2, max_rows=100)
+    assert summarize.status == "ok" and len(summarize.rows) == 8
 
 
 def test_errors_and_missing_db_are_outcomes_not_exceptions(commerce_db, tmp_path):
     assert run_select(commerce_db, "SELECT nope FROM orders", timeout_s=1, max_rows=5).status == "error"
     assert run_select(commerce_db, "SELEC 1", timeout_s=1, max_rows=5).status == "error"
-    assert run_select(str(tmp_path / "missing.db"), "SELECT 1", timeout_s=1, max_rows=5).status == "error"
+    missing = run_select(str(tmp_path / "missing.db"), "SELECT 1", timeout_s=1, max_rows=5)
+    assert missing.status == "unavailable" and "missing.db" in missing.message
     assert not (tmp_path / "missing.db").exists()
 
 

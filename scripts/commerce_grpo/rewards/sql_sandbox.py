@@ -1,68 +1,89 @@
-"""Run a completion's SQL against commerce.db so that it can only ever read.
+"""Run a completion's SQL against commerce.db so that it can only read, briefly and in little memory.
 
-Defence in depth (layers 1 and 2 each keep the hostile cases of the tests from having any effect):
-1. DuckDB's own parser must find exactly one statement, of type SELECT, starting with SELECT,
-   WITH or "(" (COPY, ATTACH, INSTALL/LOAD, SET/PRAGMA, CALL, several statements: rejected).
-2. The connection is read-only with ``enable_external_access=false`` (no file, URL or extension
-   access), extension autoload/autoinstall off and ``lock_configuration=true`` (no SET can undo it).
-3. A watchdog thread interrupts the query after ``timeout_s``; the query is wrapped in a LIMIT of
-   ``max_rows + 1`` so a huge result streams no further than the cap.
-Queries run on a materialised read-only snapshot of the database (``sql_snapshot``: same rows,
-views as tables), so that queries over ``orders_enriched`` cost a table scan, not the view's joins.
+Why a worker process: DuckDB does not interrupt, nor count against ``memory_limit``, a single huge
+function result (``SELECT length(repeat('x', 2000000000))``: 22 s and 3.9 GB in the scoring process;
+``lpad`` 50 s). One such rollout stalled a GRPO step for minutes or got the job OOM-killed
+(L-reward-spec: the reward is the #1 failure mode). So every query runs in a separate process
+(``sql_worker``) under an address-space rlimit, a CPU-time rlimit, DuckDB's own interrupt at
+``timeout_s``, a row cap and a byte cap; this side kills the worker at ``timeout_s + KILL_GRACE_S``
+and starts a fresh one at once. A small pool of workers per process is reused across calls, so a
+call costs a pipe round trip (~0.3 ms), not a process start (~0.2 s).
+
+Security boundary: DuckDB's own settings in the worker (read-only connection, external access off,
+extensions off, ``lock_configuration``); they blocked every read, write, ATTACH, INSTALL/LOAD,
+setting change and DDL/DML of the hostile tests. On this side DuckDB's parser only classifies:
+exactly one statement that DuckDB types as a query (``SELECT``, ``WITH``, ``FROM orders SELECT ...``,
+``VALUES``, ``SUMMARIZE``, ``DESCRIBE``, ``PIVOT``) runs, wrapped as a subquery under
+``LIMIT max_rows + 1``; anything else (COPY, ATTACH, SET, several statements, ...) is ``rejected``
+without touching a database. No keyword denylist: it was decorative (DuckDB stopped what it missed)
+and it rejected legitimate reads.
+
+Queries run on a verified private snapshot of the database (``sql_snapshot``). Failures of the
+sandbox itself (no snapshot, a worker that cannot start) and of gold queries (``run_gold``) are
+counted in ``health()`` and in ``rewards.errors`` (task "sql_qa"), so an audit or a training log
+sees them instead of a silently lower reward; ``self_check(db)`` proves the limits hold.
 """
 from __future__ import annotations
 
 import atexit
+import json
 import logging
-import math
 import os
-import re
+import select
+import signal
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from commerce_grpo.rewards.sql_snapshot import materialized_copy
-from commerce_grpo.rewards.sql_watchdog import WATCHDOG
+from commerce_grpo.rewards import errors
+from commerce_grpo.rewards.sql_snapshot import STORE, Snapshot, SnapshotError
+from commerce_grpo.rewards.sql_worker import normalize_value  # noqa: F401 (re-exported for scorers)
 
 log = logging.getLogger(__name__)
 
-SANDBOX_CONFIG = {
-    "enable_external_access": False,
-    "autoload_known_extensions": False,
-    "autoinstall_known_extensions": False,
-    "allow_community_extensions": False,
-    "threads": 1,
-    "memory_limit": "512MB",
-    "lock_configuration": True,
-}
-# Statements other than SELECT, recognised even where the whole text does not parse
-# ("SELECT 1) AS x; DROP TABLE orders; SELECT (1"): an attempt is rejected, not partially credited.
-_FORBIDDEN_START = re.compile(
-    r"(?i)^\s*(?:copy|attach|detach|install|load|force|set|reset|pragma|drop|insert|update|delete|create|alter|"
-    r"call|export|import|checkpoint|vacuum|begin|start|commit|rollback|abort|use|prepare|execute|merge|truncate)\b"
-)
-# FROM '/etc/passwd' is a replacement scan: DuckDB would read the file if external access were on.
-# Only path- or file-like literals count (EXTRACT(YEAR FROM '2018-01-01') is fine).
-_FILE_SCAN = re.compile(
-    r"(?i)\b(?:from|join)\s*\(?\s*'(?:[^']*[/\\][^']*|[^']*\."
-    r"(?:csv|tsv|parquet|json|jsonl|ndjson|txt|db|duckdb|sqlite|xlsx)(?:\.gz)?)'"
-)
-_LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
-_ALLOWED_START = re.compile(r"(?i)(?:select|with)\b|\(")
+# Address space a worker may add over its idle size for one query (DuckDB's own memory_limit is
+# half of it, so ordinary big joins fail cleanly inside DuckDB first).
+MEMORY_MB = 512
+# Bytes of cell text a result may carry back (the gold results of the pairs are a few KB).
+MAX_RESULT_BYTES = 1 << 20
+# Workers per process at most (one per concurrent caller; idle ones are kept for reuse).
+MAX_WORKERS = 8
+# Idle workers kept started beside the busy one: a kill's replacement needs ~0.2-0.5 s to start.
+SPARE_WORKERS = 1
+# Time past timeout_s before the worker is killed: DuckDB's interrupt usually answers first.
+KILL_GRACE_S = 0.3
+# A worker imports duckdb and opens the snapshot in ~0.2 s; this only bounds a stuck start.
+STARTUP_TIMEOUT_S = 30.0
+
+STATUSES = ("ok", "error", "timeout", "limit", "rejected", "unavailable")
+_WORKER_SCRIPT = str(Path(__file__).with_name("sql_worker.py"))
+_QUERY_TYPES = (duckdb.StatementType.SELECT, duckdb.StatementType.MULTI)  # MULTI: PIVOT (also wrapped)
 
 
 @dataclass(frozen=True)
 class SqlOutcome:
-    """What running one query produced.
+    """What running one query produced. Only ``status == "ok"`` is a result; scorers give every
+    other status 0.
 
-    status: "ok" (rows holds at most max_rows rows; ``truncated`` when there were more),
-    "rejected" (not exactly one SELECT/WITH, or it touched files/extensions/settings),
-    "timeout" (interrupted at the time limit) or "error" (does not parse, bind or run).
+    status:
+      "ok"          ``rows`` holds at most max_rows rows (tuples of float | str | None, numbers as
+                    float) and ``columns`` their names; ``truncated`` when there were more rows.
+      "error"       DuckDB could not parse, bind or run the query (the model's mistake).
+      "timeout"     interrupted at ``timeout_s``, or killed at ``timeout_s + KILL_GRACE_S``.
+      "limit"       over the memory cap, the result byte cap, or the worker died under its limits.
+      "rejected"    not exactly one query statement (COPY, ATTACH, SET, DDL/DML, several
+                    statements), or DuckDB refused it a permission (file, URL, extension access).
+      "unavailable" the sandbox itself failed (commerce.db missing or corrupt, snapshot not
+                    buildable, worker not starting): not the model's fault; counted in
+                    ``health()["errors"]`` and ``rewards.errors``.
+    ``message`` says why, for logs.
     """
 
     status: str
@@ -72,128 +93,546 @@ class SqlOutcome:
     message: str = ""
 
 
-def check_statement(sql: str) -> str | None:
-    """The single SELECT statement in ``sql`` without its trailing semicolon, or None.
+# ---------------------------------------------------------------------------------------------
+# Classification (DuckDB's parser; nothing is executed here)
 
-    Raises nothing: SQL that DuckDB cannot parse returns None too (callers tell the two apart
-    with ``parses``).
-    """
+
+@lru_cache(maxsize=2048)
+def _statements(sql: str) -> tuple | None:
+    """DuckDB's parse of ``sql`` (cached: a scorer classifies the same text several times)."""
     try:
-        statements = duckdb.extract_statements(sql)
+        return tuple(duckdb.extract_statements(sql))
     except Exception:
         return None
-    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+
+
+def check_statement(sql: str) -> str | None:
+    """The single query statement in ``sql`` without its trailing semicolon, or None.
+
+    Any statement DuckDB types as a query counts (FROM-first, VALUES, SUMMARIZE, DESCRIBE, PIVOT);
+    None for other statements, several statements, or text DuckDB cannot parse.
+    """
+    statements = _statements(sql)
+    if not statements or len(statements) != 1 or statements[0].type not in _QUERY_TYPES:
         return None
     query = statements[0].query.strip().rstrip(";").strip()
-    body = _LEADING_COMMENTS.sub("", query)
-    if not _ALLOWED_START.match(body):
-        return None
-    return query
+    return query or None
 
 
 def parses(sql: str) -> bool:
     """Whether DuckDB's parser accepts the text at all (any statement types)."""
-    try:
-        duckdb.extract_statements(sql)
-    except Exception:
-        return False
-    return True
+    return _statements(sql) is not None
 
 
 def policy_check(sql: str) -> tuple[str | None, str]:
-    """(the single SELECT to run or None, "ok" | "rejected" | "error") without touching a database.
+    """(the query to run or None, "ok" | "rejected" | "error") without touching a database.
 
-    "rejected": a statement other than SELECT (parsed or merely attempted), several statements, or
-    a file read through a replacement scan. "error": not SQL DuckDB can parse.
+    "rejected": parsed, but not exactly one query statement. "error": DuckDB cannot parse it.
     """
     query = check_statement(sql)
     if query is not None:
-        return (None, "rejected") if _FILE_SCAN.search(query) else (query, "ok")
-    if parses(sql) or any(_FORBIDDEN_START.match(piece) for piece in sql.split(";")):
-        return None, "rejected"
-    return None, "error"
+        return query, "ok"
+    return None, ("rejected" if parses(sql) else "error")
 
 
-_UNREADABLE: set[str] = set()  # databases already reported as unreadable (logged once each)
-_CONNECTIONS: dict[tuple[str, int], duckdb.DuckDBPyConnection] = {}
-_CONNECTIONS_LOCK = threading.Lock()
+def _wrap(query: str, max_rows: int) -> str | None:
+    """The query as a subquery under LIMIT max_rows + 1, or None when it escapes its parentheses
+    (``SELECT 1) AS x; DROP TABLE orders; SELECT (1``)."""
+    wrapped = f"SELECT * FROM (\n{query}\n) AS sandboxed_query LIMIT {int(max_rows) + 1}"
+    statements = _statements(wrapped)
+    if not statements or len(statements) != 1 or statements[0].type not in _QUERY_TYPES:
+        return None
+    return wrapped
 
 
-def _base_connection(db: str) -> duckdb.DuckDBPyConnection:
-    """One sandboxed connection per database file and process; each query runs on a fresh cursor
-    (its own client context: no temp objects or session state survive it, and, unlike the base
-    connection, a cursor never draws DuckDB's progress bar on stdout).
+# ---------------------------------------------------------------------------------------------
+# Health: counters for the audit and the training log
 
-    Keyed by the snapshot (so a rebuilt commerce.db gets a new one) and by pid so that a forked
-    DataLoader worker opens its own connection.
+
+class _Health:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.statuses = {s: 0 for s in STATUSES}
+            self.kills = 0          # workers killed at the wall-clock deadline
+            self.deaths = 0         # workers that died under their rlimits (or were killed by the OS)
+            self.starts = 0         # workers started
+            self.start_failures = 0
+            self.gold_failures = 0
+            self.last_error = ""
+
+    def add(self, key: str, n: int = 1, message: str = "") -> None:
+        with self._lock:
+            if key in self.statuses:
+                self.statuses[key] += n
+            else:
+                setattr(self, key, getattr(self, key) + n)
+            if message:
+                self.last_error = message
+
+    def as_dict(self) -> dict[str, Any]:
+        with self._lock:
+            infra = (self.statuses["unavailable"] + self.gold_failures + self.start_failures
+                     + STORE.failures + STORE.rebuilds)
+            return {
+                "errors": infra,
+                "statuses": dict(self.statuses),
+                "gold_failures": self.gold_failures,
+                "worker_starts": self.starts,
+                "worker_start_failures": self.start_failures,
+                "worker_kills": self.kills,
+                "worker_deaths": self.deaths,
+                "snapshot_builds": STORE.builds,
+                "snapshot_rebuilds": STORE.rebuilds,
+                "snapshot_failures": STORE.failures,
+                "last_error": self.last_error,
+            }
+
+
+_HEALTH = _Health()
+
+
+class SandboxError(RuntimeError):
+    """A failure of the sandbox itself or of a gold query (recorded in rewards.errors)."""
+
+
+def health() -> dict[str, Any]:
+    """This process's sandbox counters since start (or ``reset_health``).
+
+    ``errors`` counts failures that are not the model's: "unavailable" outcomes, gold queries that
+    did not return a complete result, workers that failed to start, snapshots that failed to build
+    or were found changed (planted or corrupt) and rebuilt. Anything above 0 means the SQL reward
+    was not measuring what it should; the audit fails on it. ``statuses`` counts outcomes.
     """
-    if not Path(db).is_file():
-        raise FileNotFoundError(f"commerce.db not found: {db}")
-    with _CONNECTIONS_LOCK:
-        snapshot = str(materialized_copy(db))
-        key = (snapshot, os.getpid())
-        conn = _CONNECTIONS.get(key)
-        if conn is None:
-            conn = duckdb.connect(snapshot, read_only=True, config=SANDBOX_CONFIG)
-            _CONNECTIONS[key] = conn
-        return conn
+    return _HEALTH.as_dict()
+
+
+def reset_health() -> None:
+    """Zero the counters (tests; a fresh run in the same process)."""
+    _HEALTH.reset()
+    STORE.builds = STORE.rebuilds = STORE.failures = 0
+
+
+def _infra_failure(message: str) -> None:
+    _HEALTH.add("unavailable", message=message)
+    errors.record("sql_qa", SandboxError(message))
+
+
+# ---------------------------------------------------------------------------------------------
+# Workers
+
+
+def _readable(fd: int, timeout_s: float) -> bool:
+    # poll, not select: a trainer holds many files and select() cannot wait on fds above 1023.
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    return bool(poller.poll(max(0, int(timeout_s * 1000 + 0.999))))
+
+
+class _Worker:
+    """One ``sql_worker`` process and its pipes."""
+
+    def __init__(self, snapshot: Path, memory_mb: int):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", _WORKER_SCRIPT, str(snapshot), str(int(memory_mb))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True, bufsize=0,
+        )
+        self.ready = False
+        self._buffer = b""
+        _HEALTH.add("starts")
+
+    def _read_line(self, deadline: float, max_bytes: int) -> bytes | None | str:
+        """The next line; None at EOF; "timeout" past the deadline; "limit" past max_bytes."""
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            if not _readable(fd, left):
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return None
+            self._buffer += chunk
+            if len(self._buffer) > max_bytes:
+                return "limit"
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line
+
+    def answered(self) -> bool:
+        """Whether the worker has written something (its ready line) that is not read yet."""
+        if self._buffer:
+            return True
+        return _readable(self.proc.stdout.fileno(), 0)
+
+    def start(self) -> str | None:
+        """Wait for the worker's ready line; None when ready, else why it is not."""
+        line = self._read_line(time.monotonic() + STARTUP_TIMEOUT_S, 1 << 16)
+        if not isinstance(line, bytes):
+            return f"worker did not start ({line or 'exited'})"
+        answer = json.loads(line)
+        if not answer.get("ready"):
+            return answer.get("message", "worker did not start")
+        self.ready = True
+        return None
+
+    def ask(self, request: dict, deadline: float, max_bytes: int) -> dict | str | None:
+        """Send one query; the answer dict, "timeout", "limit" (answer too big) or None (died)."""
+        data = (json.dumps(request) + "\n").encode()
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.proc.stdin.fileno(), view):]
+        except (BrokenPipeError, OSError):
+            return None
+        line = self._read_line(deadline, max_bytes)
+        if not isinstance(line, bytes):
+            return line
+        try:
+            return json.loads(line)
+        except ValueError:  # garbled: treat the worker as dead
+            return None
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+        self.close()
+
+    def close(self) -> int | None:
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        try:
+            return self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+class _Pool:
+    """Workers for one snapshot: reused while healthy, replaced at once after a kill or death."""
+
+    def __init__(self, snapshot: Snapshot, memory_mb: int):
+        self.snapshot = snapshot
+        self.memory_mb = memory_mb
+        self._cond = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._total = 0
+        self._closed = False
+
+    def acquire(self) -> _Worker:
+        """A worker for one query: a started one when there is, else the one started earliest."""
+        with self._cond:
+            while not self._idle and self._total >= MAX_WORKERS:
+                self._cond.wait()
+            if self._idle:
+                ready = [w for w in self._idle if w.ready or w.answered()]
+                worker = ready[-1] if ready else self._idle[0]
+                self._idle.remove(worker)
+                return worker
+            self._total += 1
+        try:
+            return self._spawn()
+        except BaseException:
+            with self._cond:
+                self._total -= 1
+                self._cond.notify()
+            raise
+
+    def _spawn(self) -> _Worker:
+        # "Verified before use": each worker start re-hashes the snapshot it opens.
+        if not STORE.verify(self.snapshot):
+            raise SnapshotError(f"snapshot {self.snapshot.path} changed since it was built")
+        return _Worker(self.snapshot.path, self.memory_mb)
+
+    def release(self, worker: _Worker, *, alive: bool) -> None:
+        """Return a worker after a query; a dead one is replaced at once (it loads while the
+        caller scores, and a spare answers the next call meanwhile)."""
+        if not alive:
+            try:
+                replacement = self._spawn()
+            except Exception:
+                replacement = None
+            with self._cond:
+                if replacement is not None and not self._closed:
+                    self._idle.append(replacement)
+                else:
+                    self._total -= 1
+                self._cond.notify()
+            if replacement is not None and self._closed:
+                replacement.kill()
+            return
+        with self._cond:
+            if self._closed:
+                closing = True
+            else:
+                closing = False
+                self._idle.append(worker)
+                want_spare = len(self._idle) < 2 and self._total < min(SPARE_WORKERS + 1, MAX_WORKERS)
+                if want_spare:
+                    self._total += 1
+            self._cond.notify()
+        if closing:
+            worker.close()
+            return
+        if want_spare:  # the first worker gets a spare, so that a query right after a kill finds one
+            try:
+                spare = self._spawn()
+            except Exception:
+                with self._cond:
+                    self._total -= 1
+                return
+            with self._cond:
+                self._idle.append(spare)
+                self._cond.notify()
+
+    def prestart(self, n: int) -> None:
+        """Start workers until ``n`` exist (and wait for them to be ready)."""
+        started = []
+        with self._cond:
+            missing = max(0, min(n, MAX_WORKERS) - self._total)
+            self._total += missing
+        try:
+            started = [self._spawn() for _ in range(missing)]
+        finally:
+            with self._cond:
+                self._total -= missing - len(started)
+        for worker in started:
+            reason = worker.start()
+            if reason is not None:
+                worker.kill()
+                _HEALTH.add("start_failures", message=reason)
+                self.release(worker, alive=False)
+            else:
+                self.release(worker, alive=True)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.close()
+
+
+_POOLS: dict[tuple, _Pool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(snapshot: Snapshot, memory_mb: int) -> _Pool:
+    key = (str(snapshot.source), memory_mb)
+    stale = None
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None or pool.snapshot is not snapshot:
+            stale, pool = pool, _Pool(snapshot, memory_mb)
+            _POOLS[key] = pool
+    if stale is not None:
+        stale.close()
+    return pool
+
+
+def _forget_pools_in_child() -> None:
+    # A forked child must not talk to its parent's workers (their pipes are shared): it starts its
+    # own on first use. Dropping the references closes only the child's copies of the pipes.
+    global _POOLS_LOCK
+    _POOLS.clear()
+    _POOLS_LOCK = threading.Lock()
+    _HEALTH._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 
 @atexit.register
-def close_connections() -> None:
-    """Close this process's sandbox connections (at exit: DuckDB's bindings warn about live ones)."""
-    with _CONNECTIONS_LOCK:
-        for (_, pid), conn in list(_CONNECTIONS.items()):
-            if pid == os.getpid():
-                conn.close()
-        _CONNECTIONS.clear()
+def close_pools() -> None:
+    """Stop this process's workers (they also exit on their own when this process dies)."""
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for pool in pools:
+        pool.close()
 
 
-def normalize_value(value: Any) -> Any:
-    """A comparable, JSON-safe form of a result cell: numbers as float, the rest as text."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, (int, float, Decimal)):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return str(value)
+def _died(worker: _Worker) -> SqlOutcome:
+    code = worker.proc.poll()
+    if code is None:  # alive but its answer was garbled
+        worker.kill()
+    code = worker.close()
+    _HEALTH.add("deaths")
+    if code == -signal.SIGXCPU:
+        return SqlOutcome("timeout", message="worker exceeded its CPU-time limit")
+    return SqlOutcome("limit", message=f"worker died under its limits (exit status {code})")
 
 
-def run_select(db: str | os.PathLike, sql: str, *, timeout_s: float, max_rows: int) -> SqlOutcome:
-    """Execute one read-only SELECT in the sandbox; never raises, never runs past the limit."""
+def _execute(snapshot: Snapshot, query: str, *, timeout_s: float, max_rows: int, max_bytes: int,
+             memory_mb: int) -> SqlOutcome:
+    pool = _pool(snapshot, memory_mb)
+    worker = pool.acquire()
+    if not worker.ready:
+        reason = worker.start()
+        if reason is not None:
+            worker.kill()
+            pool.release(worker, alive=False)
+            _HEALTH.add("start_failures", message=reason)
+            raise SandboxError(f"sql worker for {snapshot.path}: {reason}")
+    request = {"sql": query, "timeout_s": timeout_s, "max_rows": max_rows, "max_bytes": max_bytes}
+    # JSON escapes can take 6 bytes per character of cell text; the worker enforces max_bytes itself.
+    answer = worker.ask(request, time.monotonic() + timeout_s + KILL_GRACE_S, 6 * max_bytes + (1 << 16))
+    if answer == "timeout":
+        worker.kill()
+        _HEALTH.add("kills")
+        pool.release(worker, alive=False)
+        return SqlOutcome("timeout", message=f"killed after {timeout_s + KILL_GRACE_S:.2f} s")
+    if answer == "limit":
+        worker.kill()
+        pool.release(worker, alive=False)
+        return SqlOutcome("limit", message=f"result larger than {max_bytes} bytes")
+    if answer is None:
+        outcome = _died(worker)
+        pool.release(worker, alive=False)
+        return outcome
+    if answer.get("recycle"):
+        worker.close()
+        pool.release(worker, alive=False)
+    else:
+        pool.release(worker, alive=True)
+    if answer["status"] != "ok":
+        return SqlOutcome(answer["status"], message=answer.get("message", ""))
+    return SqlOutcome("ok", rows=[tuple(row) for row in answer["rows"]], columns=answer["columns"],
+                      truncated=bool(answer["truncated"]))
+
+
+def _snapshot(db) -> Snapshot | str:
+    try:
+        return STORE.get(db)
+    except (SnapshotError, OSError) as exc:
+        return f"sql sandbox: no usable snapshot of {db}: {exc}"
+
+
+def run_select(db: str | os.PathLike, sql: str, *, timeout_s: float, max_rows: int,
+               max_bytes: int | None = None, memory_mb: int | None = None) -> SqlOutcome:
+    """Execute one read-only query in a sandbox worker; never raises, returns within
+    ``timeout_s + KILL_GRACE_S`` (plus a worker start, ~0.2 s, after a kill).
+
+    ``max_bytes`` caps the result's cell text (default MAX_RESULT_BYTES), ``memory_mb`` the
+    worker's extra address space (default MEMORY_MB). See SqlOutcome for the statuses.
+    """
     query, status = policy_check(sql)
     if query is None:
-        return SqlOutcome(status, message="not exactly one SELECT/WITH statement that reads commerce.db")
-    wrapped = f"SELECT * FROM (\n{query}\n) AS sandboxed_query LIMIT {int(max_rows) + 1}"
-    if check_statement(wrapped) is None:  # the query escaped its parentheses
+        outcome = SqlOutcome(status, message="not exactly one query statement" if status == "rejected"
+                             else "DuckDB cannot parse it")
+        _HEALTH.add(outcome.status)
+        return outcome
+    wrapped = _wrap(query, max_rows)
+    if wrapped is None:
+        _HEALTH.add("rejected")
         return SqlOutcome("rejected", message="query does not nest as a subquery")
+    limits = {"timeout_s": float(timeout_s), "max_rows": int(max_rows),
+              "max_bytes": int(max_bytes or MAX_RESULT_BYTES), "memory_mb": int(memory_mb or MEMORY_MB)}
+    for attempt in (1, 2):  # a second try only when the snapshot was found changed and rebuilt
+        snapshot = _snapshot(db)
+        if isinstance(snapshot, str):
+            _infra_failure(snapshot)
+            log.error("%s", snapshot)
+            return SqlOutcome("unavailable", message=snapshot)
+        try:
+            outcome = _execute(snapshot, wrapped, **limits)
+        except SnapshotError as exc:
+            STORE.invalidate(snapshot, str(exc))
+            if attempt == 1:
+                continue
+            outcome = SqlOutcome("unavailable", message=str(exc))
+        except Exception as exc:  # SandboxError, OSError, or a bug here: never the model's fault
+            outcome = SqlOutcome("unavailable", message=f"{type(exc).__name__}: {exc}")
+        if outcome.status == "unavailable":
+            _infra_failure(outcome.message)
+            log.error("sql sandbox: %s", outcome.message)
+        else:
+            _HEALTH.add(outcome.status)
+        return outcome
+    raise AssertionError("unreachable")
+
+
+def run_gold(db: str | os.PathLike, sql: str, *, timeout_s: float, max_rows: int, **limits) -> SqlOutcome:
+    """``run_select`` for a gold query: anything but a complete "ok" result is a counted failure.
+
+    A gold query is ours and ran when the pairs were built; if it fails now the sandbox or the
+    database is broken, and every completion it would score gets a wrong reward.
+    """
+    outcome = run_select(db, sql, timeout_s=timeout_s, max_rows=max_rows, **limits)
+    if outcome.status != "ok" or outcome.truncated:
+        message = (f"gold query failed ({outcome.status}{', truncated' if outcome.truncated else ''}: "
+                   f"{outcome.message}): {sql[:200]}")
+        _HEALTH.add("gold_failures", message=message)
+        errors.record("sql_qa", SandboxError(message))
+        log.error("sql sandbox: %s", message)
+    return outcome
+
+
+def prestart(db: str | os.PathLike, workers: int = 1, *, memory_mb: int | None = None) -> None:
+    """Build the snapshot and start ``workers`` workers now (e.g. before concurrent scoring)."""
+    snapshot = STORE.get(db)
+    _pool(snapshot, int(memory_mb or MEMORY_MB)).prestart(workers)
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-check for the audit
+
+# Each probe must come back with the given status within timeout + 1 s.
+_PROBES = {
+    "memory": ("SELECT length(repeat('x', 2000000000)) AS n", "limit"),
+    # A streaming scan of 10^12 rows: no memory to speak of, so only DuckDB's interrupt stops it (a
+    # cross join of two ranges hits the memory cap first and would test "limit" twice).
+    "interruptible_loop": ("SELECT sum(x) FROM range(1000000000000) t(x)", "timeout"),
+    # DuckDB cannot interrupt this one (~30 s under the memory cap): only the kill stops it.
+    "uninterruptible_function": ("SELECT length(lpad('x', 2000000000, 'y')) AS n", "timeout"),
+    "file_read": ("SELECT * FROM read_text('/etc/hostname')", "rejected"),
+    "write": ("DELETE FROM orders", "rejected"),
+}
+
+
+def self_check(db: str | os.PathLike, *, timeout_s: float = 1.0) -> dict[str, Any]:
+    """Prove the sandbox works on ``db``: every table's row count through the sandbox equals a
+    direct read-only count, hostile probes end with their expected status in time, and no sandbox
+    error has been counted. Returns {"passed", "checks": [{"name", "passed", "detail"}], "health"}.
+    """
+    from commerce_grpo.data.db import CommerceDbError, connect_read_only
+
+    checks = []
+
+    def check(name: str, passed: bool, detail: str) -> None:
+        checks.append({"name": name, "passed": bool(passed), "detail": detail})
+
     try:
-        cursor = _base_connection(str(db)).cursor()
-    except Exception as exc:  # a missing or unreadable db is the caller's error, not the model's
-        if str(db) not in _UNREADABLE:
-            _UNREADABLE.add(str(db))
-            log.error("sql sandbox: cannot open %s (%s); every query against it scores as failing", db, exc)
-        return SqlOutcome("error", message=f"cannot open {db}: {exc}")
-    token = WATCHDOG.watch(cursor, timeout_s)
-    try:
-        result = cursor.execute(wrapped)
-        columns = [d[0] for d in result.description or []]
-        rows = result.fetchall()
-    except duckdb.InterruptException:
-        return SqlOutcome("timeout", message=f"interrupted after {timeout_s} s")
-    except duckdb.PermissionException as exc:
-        return SqlOutcome("rejected", message=str(exc).splitlines()[0])
-    except Exception as exc:
-        return SqlOutcome("error", message=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    finally:
-        WATCHDOG.done(token)
-        cursor.close()
-    truncated = len(rows) > max_rows
-    rows = [tuple(normalize_value(v) for v in row) for row in rows[:max_rows]]
-    return SqlOutcome("ok", rows=rows, columns=columns, truncated=truncated)
+        con = connect_read_only(db)
+        try:
+            tables = [r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'commerce' "
+                "AND table_schema = 'main' ORDER BY 1").fetchall()]
+            direct = {t: con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+        finally:
+            con.close()
+    except CommerceDbError as exc:
+        check("database", False, str(exc))
+        return {"passed": False, "checks": checks, "health": health()}
+    check("database", bool(tables), f"{len(tables)} tables and views")
+    for table, count in direct.items():
+        out = run_gold(db, f'SELECT COUNT(*) FROM "{table}"', timeout_s=max(timeout_s, 5.0), max_rows=1)
+        check(f"rows:{table}", out.status == "ok" and out.rows == [(float(count),)],
+              f"sandbox {out.status} {out.rows[:1]} vs direct {count}")
+    for name, (sql, expected) in _PROBES.items():
+        start = time.perf_counter()
+        out = run_select(db, sql, timeout_s=timeout_s, max_rows=10)
+        elapsed = time.perf_counter() - start
+        check(f"probe:{name}", out.status == expected and elapsed <= timeout_s + 1.0,
+              f"{out.status} (expected {expected}) in {elapsed:.2f} s")
+    state = health()
+    check("no_sandbox_errors", state["errors"] == 0, f"errors={state['errors']} {state['last_error']}")
+    return {"passed": all(c["passed"] for c in checks), "checks": checks, "health": state}

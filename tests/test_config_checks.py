@@ -1,0 +1,143 @@
+"""Config problems the schema cannot see stop the run before any job, naming key and value.
+
+Each of these was caught late before: push weights summing to 1.1 (reward_audit, 69 s in),
+``model.id: /nonexistent/model`` (sft, after base_model succeeded), too few orders for the
+requested prompts (inside pairs).
+"""
+import copy
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from commerce_grpo.config_checks import ConfigError, check_config
+from commerce_grpo.rewards.config import preset_weights
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def _config(**changes) -> dict:
+    config = copy.deepcopy(BASE)
+    for dotted, value in changes.items():
+        *parents, key = dotted.split("__")
+        node = config
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[key] = value
+    return config
+
+
+def _problems(config, root=ROOT) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        check_config(config, root=root)
+    return caught.value.problems
+
+
+def _push_weights_summing_to(total_extra: float) -> dict:
+    weights = preset_weights(BASE.get("rewards", {}).get("preset", "correctness"))["push"]
+    first = next(k for k in weights if not k.endswith("_penalty"))
+    weights[first] += total_extra
+    return weights
+
+
+@pytest.mark.parametrize("path", sorted(p for p in (ROOT / "config").glob("*.yaml") if p.name != "schema.yaml"),
+                         ids=lambda p: p.name)
+def test_shipped_configs_pass(path):
+    config = copy.deepcopy(BASE)
+    config.update(yaml.safe_load(path.read_text()))
+    check_config(config, root=ROOT)
+
+
+def test_weights_summing_to_1_1_are_named():
+    [problem] = _problems(_config(rewards__push=_push_weights_summing_to(0.1)))
+    assert "rewards.push" in problem and "1.1" in problem
+
+
+def test_an_enabled_judge_needs_a_readable_rubric():
+    check_config(_config(rewards__judge={**BASE["rewards"]["judge"], "enabled": True}), root=ROOT)
+    [problem] = _problems(_config(rewards__judge={"enabled": True, "rubric_file": "data/judge/missing.yaml"}))
+    assert problem.startswith("rewards.judge:") and "missing.yaml" in problem
+    check_config(_config(rewards__judge={"enabled": False, "rubric_file": "data/judge/missing.yaml"}), root=ROOT)
+
+
+def test_nonexistent_local_model_path_is_named(tmp_path):
+    [problem] = _problems(_config(model__id="/nonexistent/model"))
+    assert "model.id" in problem and "'/nonexistent/model'" in problem and "does not exist" in problem
+    (tmp_path / "empty_model").mkdir()
+    [problem] = _problems(_config(model__id=str(tmp_path / "empty_model")))
+    assert "config.json" in problem
+
+
+@pytest.mark.parametrize("model_id", ["Polygl0t/Tucano2-qwen-0.5B-Instruct", "gpt2", "embedded-tiny"])
+def test_hub_ids_and_the_embedded_model_pass(model_id):
+    check_config(_config(model__id=model_id), root=ROOT)
+
+
+def test_an_existing_local_model_folder_passes(tmp_path):
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text("{}")
+    check_config(_config(model__id=str(tmp_path / "model")), root=ROOT)
+    check_config(_config(model__id="model"), root=tmp_path)  # relative to the working folder
+
+
+@pytest.mark.parametrize("model_id", ["a/b/c", "name with spaces", "-bad/name", "ns/na--me"])
+def test_malformed_model_ids_are_named(model_id):
+    [problem] = _problems(_config(model__id=model_id))
+    assert f"model.id: {model_id!r}" in problem
+
+
+def test_pairs_scale_beyond_the_synthetic_orders_is_named(tmp_path):
+    config = _config(pairs__scale=3.5, data__source="synthetic", data__orders=5000)
+    [problem] = _problems(config)
+    assert "pairs.scale: 3.5" in problem and "data.orders: 5000" in problem
+    suggested = int(problem.split("at least ")[1].split()[0])
+    check_config(_config(pairs__scale=3.5, data__source="synthetic", data__orders=suggested), root=ROOT)
+    check_config(_config(pairs__scale=3.5, data__source="synthetic", data__orders=20000), root=ROOT)
+    olist = tmp_path / "olist"
+    olist.mkdir()
+    (olist / "olist_orders_dataset.csv").write_text("order_id\n")
+    # auto with Olist CSVs present: Olist's ~40k commented reviews, no synthetic constraint
+    check_config(_config(pairs__scale=3.5, data__source="auto", data__olist_dir=str(olist)), root=ROOT)
+
+
+def test_init_combinations_and_steps_are_named():
+    problems = _problems(_config(grpo__init="sft", sft__enabled=False, grpo__eval_steps=500))
+    assert any("grpo.init is 'sft' but sft.enabled is false" in p for p in problems)
+    assert any("grpo.eval_steps: 500" in p for p in problems)
+    [problem] = _problems(_config(grpo_from_base=True, grpo__init="base"))
+    assert "grpo_from_base" in problem
+
+
+def test_every_problem_is_reported_at_once():
+    config = _config(model__id="/nonexistent/model", rewards__push=_push_weights_summing_to(0.1),
+                     pairs__scale=9.0, data__source="synthetic")
+    problems = _problems(config)
+    assert len(problems) == 3
+    assert "3 problems" in str(ConfigError(problems))
+
+
+def test_snakemake_dry_run_stops_before_any_job_naming_the_problems(tmp_path):
+    """A real `snakemake -n` in a copy of the workflow with a bad config file."""
+    copy_root = tmp_path / "wf"
+    copy_root.mkdir()
+    for name in ("Snakefile", "rules", "config", "scripts", "envs", "report"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, copy_root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy(source, copy_root / name)
+    bad = {"model": {"id": "/nonexistent/model"}, "rewards": {"push": _push_weights_summing_to(0.1)}}
+    (copy_root / "bad.yaml").write_text(yaml.safe_dump(bad))
+    snakemake = Path(sys.executable).with_name("snakemake")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([str(snakemake), "-n", "--cores", "1", "--configfile", "bad.yaml"], cwd=copy_root,
+                            capture_output=True, text=True, timeout=300, env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "model.id: '/nonexistent/model'" in output and "rewards.push" in output, output
+    assert "Job stats" not in output and "rule " not in output.split("ConfigError")[0]
