@@ -1,17 +1,21 @@
 """Benchmark the rewards: completions scored per second on one core, per task.
 
-Prints figures (it is not a timed test). Targets (issue 4): >= 5,000/s for extraction, insights
-and push, >= 200/s for sql_qa with execution against commerce.db. The completions are the audit
-set (data/audit/human_scores.jsonl: good answers and the study's failure modes, hostile SQL
-included), cycled for a fixed time. Run from the repository root:
+Prints figures (it is not a timed test). Targets: >= 5,000/s for extraction, insights and push,
+>= 200/s for sql_qa with execution against commerce.db. Records come from the pipeline's own
+pair builders on commerce.db; each is scored with its SFT demonstration (a right answer in the
+task's format), every other task's demonstration (answers in the wrong format, which the format
+gate must turn away cheaply), and a few failure modes (trailing junk, a runaway '{' block,
+hostile SQL), cycled for a fixed time. Run from the repository root:
 
     PYTHONPATH=scripts python benchmarks/bench_rewards.py [--db data/commerce.db] [--seconds 3]
+        [--preset correctness|study] [--quick]
 
 Without an existing --db a synthetic commerce.db (the pipeline's generator, 5,000 orders) is built
-in a temporary folder first.
+in a temporary folder first. ``--quick`` runs the same code path on a small db and a few records
+for a fraction of a second per task (a smoke test; the figures are not the benchmark's).
 """
 import argparse
-import json
+import itertools
 import os
 import sys
 import tempfile
@@ -21,48 +25,103 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from commerce_grpo.prompts import TASKS  # noqa: E402
+import duckdb  # noqa: E402
+import numpy as np  # noqa: E402
+
+from commerce_grpo.data.tasks import extraction, insights, push, sql_qa  # noqa: E402
+from commerce_grpo.prompts import SYSTEM_PROMPTS, TASKS  # noqa: E402
 from commerce_grpo.rewards import errors, score  # noqa: E402
+from commerce_grpo.train.targets import assistant_target  # noqa: E402
 
 TARGETS = {"extraction": 5000, "sql_qa": 200, "insights": 5000, "push": 5000}
+BUILDERS = {"extraction": extraction, "sql_qa": sql_qa, "insights": insights, "push": push}
+FAILURES = {
+    "extraction": lambda good: [good + "\n" + "texto extra " * 150, "{" * 20_000],
+    "sql_qa": lambda good: ["```sql\nSELECT 1; DROP TABLE orders\n```\nApaga.", "```sql\nSELECT * FROM nada\n```\nErro."],
+    "insights": lambda good: [good * 4, "recomendar priorizar investir " * 40],
+    "push": lambda good: [good + " " + good, "oi " * 40],
+}
 
 
-def rate(items, *, db, seconds) -> tuple[float, int]:
-    """Completions per second scoring ``items`` in a loop for about ``seconds`` (one thread)."""
-    for item in items:  # warm-up: connections, gold-result cache, regex compilation
-        score(item["record"], item["completion"], db=db)
-    n, start = 0, time.perf_counter()
+def records_from(db: str, per_task: int, seed: int = 5) -> list[dict]:
+    """Pair records built by the pipeline's task builders on ``db``."""
+    con = duckdb.connect(db, read_only=True)
+    try:
+        records = []
+        for task in TASKS:
+            for cand in itertools.islice(BUILDERS[task].candidates(con, np.random.default_rng(seed)), per_task):
+                records.append({"task": task, "reference": cand.reference, "source": cand.source,
+                                "prompt": [{"role": "system", "content": SYSTEM_PROMPTS[task]},
+                                           {"role": "user", "content": cand.user}]})
+        return records
+    finally:
+        con.close()
+
+
+def items_for(task: str, records: list[dict]) -> list[tuple[dict, str]]:
+    """(record, completion) pairs of one task: right, other tasks' formats, failure modes."""
+    own = [r for r in records if r["task"] == task]
+    others = [r for r in records if r["task"] != task]
+    items = []
+    for i, record in enumerate(own):
+        good = assistant_target(record)
+        items.append((record, good))
+        items.append((record, assistant_target(others[i % len(others)])))
+        items.extend((record, bad) for bad in FAILURES[task](good))
+    return items
+
+
+def rate(items, *, db, seconds, config) -> tuple[float, float, int]:
+    """(completions per CPU second of this process, per wall second, n) scoring ``items`` in a loop
+    for about ``seconds`` (one thread).
+
+    Per CPU second is the per-core figure on a shared machine (other processes' load does not
+    count against it); it leaves out CPU spent in other processes, so sql_qa, whose queries may
+    run in a sandbox worker process, is judged per wall second.
+    """
+    for record, completion in items:  # warm-up: connections, gold-result cache, regex compilation
+        score(record, completion, db=db, config=config)
+    n, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
-        for item in items:
-            score(item["record"], item["completion"], db=db)
+        for record, completion in items:
+            score(record, completion, db=db, config=config)
         n += len(items)
-    return n / (time.perf_counter() - start), n
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return n / max(cpu, 1e-9), n / wall, n
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=str(ROOT / "data" / "commerce.db"))
     parser.add_argument("--seconds", type=float, default=3.0, help="time spent per task")
-    parser.add_argument("--human-scores", default=str(ROOT / "data" / "audit" / "human_scores.jsonl"))
+    parser.add_argument("--records", type=int, default=12, help="pair records per task")
+    parser.add_argument("--preset", default="correctness", choices=["correctness", "study"])
+    parser.add_argument("--quick", action="store_true", help="smoke run: small db, few records, 0.2 s per task")
     args = parser.parse_args()
-    items = [json.loads(line) for line in Path(args.human_scores).read_text(encoding="utf-8").splitlines() if line]
-    for item in items:
-        item["record"] = {**item["record"], "task": item["task"]}
-    print(f"machine: {os.cpu_count()} CPU cores visible; one thread used; python {sys.version.split()[0]}")
+    if args.quick:
+        args.seconds, args.records = 0.2, 3
+    config = {"preset": args.preset}
+    print(f"machine: {os.cpu_count()} CPU cores visible; one thread used; python {sys.version.split()[0]}; "
+          f"preset {args.preset}")
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db
-        if not Path(db).is_file():
+        if args.quick or not Path(db).is_file():
             from commerce_grpo.data.db import build_commerce_db
 
+            orders = 1000 if args.quick else 5000
             db = str(Path(tmp) / "commerce.db")
-            build_commerce_db(db, source="synthetic", olist_dir="data/raw/olist", orders=5000, seed=7)
-            print(f"built a synthetic commerce.db (5,000 orders) at {db}")
-        print(f"{'task':<12}{'completions/s':>15}{'target':>10}  {'n':>8}  verdict")
+            build_commerce_db(db, source="synthetic", olist_dir=Path(tmp) / "no-olist", orders=orders, seed=7)
+            print(f"built a synthetic commerce.db ({orders:,} orders) at {db}")
+        records = records_from(db, args.records)
+        print(f"{'task':<12}{'per CPU s':>12}{'per wall s':>12}{'target':>10}  {'n':>8}  verdict")
         for task in TASKS:
-            subset = [i for i in items if i["task"] == task]
-            per_s, n = rate(subset, db=db if task == "sql_qa" else None, seconds=args.seconds)
-            verdict = "ok" if per_s >= TARGETS[task] else "BELOW TARGET"
-            print(f"{task:<12}{per_s:>15,.0f}{TARGETS[task]:>10,}  {n:>8}  {verdict}", flush=True)
+            items = items_for(task, records)
+            per_cpu, per_wall, n = rate(items, db=db if task == "sql_qa" else None, seconds=args.seconds,
+                                        config=config)
+            judged = per_wall if task == "sql_qa" else per_cpu
+            verdict = "ok" if judged >= TARGETS[task] else "BELOW TARGET"
+            print(f"{task:<12}{per_cpu:>12,.0f}{per_wall:>12,.0f}{TARGETS[task]:>10,}  {n:>8}  verdict: {verdict}",
+                  flush=True)
     if errors.count():
         print(f"rewards raised {errors.count()} times: {errors.snapshot()}")
 

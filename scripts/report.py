@@ -3,6 +3,6 @@ from commerce_grpo.rule_logging import log_to_rule_file
 
 log_to_rule_file(snakemake)
 
-from commerce_grpo.report import build_report
+from commerce_grpo.report.build import build_report
 
 build_report(**dict(snakemake.input), outputs=dict(snakemake.output), **snakemake.params)

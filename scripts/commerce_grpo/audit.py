@@ -1,218 +1,265 @@
-"""The reward audit: the gate between data and any training (seed 003 §3, V4.2 change 2).
+"""The reward audit: the gate between data and any training (L-reward-audit).
 
-Three checks, each of which caught a real bug in the study:
-1. Spearman ρ per task between the shipped reward and human scores written against
-   data/audit/RUBRIC.md (never against the reward code); below ``min_spearman`` the rule fails.
-2. Parser audit: eval extraction references rendered the way small models write them (decimal
-   commas, fences, prose around the JSON); plain ``json.loads`` vs our parser (seed 001: the
-   decimal-comma bug cut extraction reward by 3×). Every rendering must parse back to the gold.
-3. Classifier audit: every eval prompt routes to its own task (the "reengajamento" bug).
-A reward that raises on an audit item fails the gate too. On failure nothing is written.
+Checks, each of which stands for a failure the study met or a reward hack a policy finds:
+1. Rewards vs people, per task: Spearman ρ between the reward and the mean score of independent,
+   blind human raters (``data/audit/RUBRIC.md``, never the reward code) on items drawn mostly from
+   the pipeline's own model outputs, plus each prompt's gold answer and adversarial answers
+   (``commerce_grpo.audit_items`` builds them). The gate uses the mean rater; ρ per rater and the
+   inter-rater agreement are recorded beside it.
+2. Adversarial ranking (L-reward-spec): every adversarial item must score *below* the honest
+   answer to the same prompt; below ``min_adversarial_accuracy`` of them the gate fails.
+3. Sandbox: every sql_qa gold answer of the run's eval pairs, scored through the real SQL
+   sandbox, must reach ``min_gold_sql``, with no sandbox or gold-query error; a snapshot that cannot be built or opened
+   otherwise lowers every SQL reward silently and GRPO would train without its main SQL signal.
+4. Parser audit (L-parser): eval extraction references rendered the way small models write them
+   (decimal commas, fences, prose around the JSON); every rendering must parse back to the gold.
+5. Classifier audit (L-classifier): every eval and audit prompt routes to its own task.
+A reward that raises on an audit item fails the gate too, and so does any failed call of the
+optional LLM judge (``rewards.judge``) on the honest answers. On failure nothing is written and
+``AuditGateError`` names every failed check.
 """
 from __future__ import annotations
 
 import json
 import logging
-import math
-import re
-import warnings
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-from scipy.stats import spearmanr
-
+from commerce_grpo.audit_checks import (PARSER_MIN_REWARD, adversarial_accuracy, classifier_audit, inter_rater,
+                                        parser_audit, quadratic_kappa, sandbox_audit, sandbox_counters, score_items,
+                                        task_audit)
+from commerce_grpo.audit_inputs import load_items, load_ratings, ratings_paths
 from commerce_grpo.data.pairs import read_pairs
-from commerce_grpo.files import read_jsonl
-from commerce_grpo.prompts import EXTRACTION_FIELDS, TASKS
+from commerce_grpo.files import write_atomic
+from commerce_grpo.prompts import TASKS
 from commerce_grpo.rewards import errors, score
-from commerce_grpo.rewards.classify import classify
-from commerce_grpo.rewards.parsing import parse_json
+from commerce_grpo.train.targets import assistant_target
 
+__all__ = ["AuditGateError", "read_audit", "run_reward_audit", "load_items", "load_ratings", "adversarial_accuracy",
+           "inter_rater", "quadratic_kappa", "parser_audit", "classifier_audit"]
 log = logging.getLogger(__name__)
-
-MIN_ITEMS = 80
-MIN_ITEMS_PER_TASK = 20
-AUDIT_KEYS = ("id", "task", "record", "completion", "human_score", "note")
 
 
 class AuditGateError(RuntimeError):
     """The audit failed its gate: training must not start."""
 
 
-def load_human_scores(path: str | Path) -> list[dict]:
-    """Read and validate the human-scored completions; errors name the file, line and key."""
-    items, seen = [], set()
-    for lineno, item in read_jsonl(path):
-        where = f"{path}:{lineno}"
-        if not isinstance(item, dict):
-            raise ValueError(f"{where}: expected a JSON object")
-        missing = [k for k in AUDIT_KEYS if k not in item]
-        if missing:
-            raise ValueError(f"{where}: missing key(s) {missing}")
-        if item["id"] in seen:
-            raise ValueError(f"{where}: duplicate id {item['id']!r}")
-        seen.add(item["id"])
-        if item["task"] not in TASKS:
-            raise ValueError(f"{where}: task {item['task']!r} is not one of {list(TASKS)}")
-        record = item["record"]
-        if not isinstance(record, dict) or not isinstance(record.get("prompt"), list) \
-                or not isinstance(record.get("reference"), dict):
-            raise ValueError(f"{where}: record needs a 'prompt' message list and a 'reference' object")
-        if not isinstance(item["completion"], str):
-            raise ValueError(f"{where}: completion must be a string")
-        h = item["human_score"]
-        if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0 <= h <= 1:
-            raise ValueError(f"{where}: human_score must be a number in [0, 1], got {h!r}")
-        items.append(item)
-    counts = {t: sum(i["task"] == t for i in items) for t in TASKS}
-    if len(items) < MIN_ITEMS or min(counts.values()) < MIN_ITEMS_PER_TASK:
-        raise ValueError(f"{path}: needs >= {MIN_ITEMS} items and >= {MIN_ITEMS_PER_TASK} per task, "
-                         f"got {len(items)} ({counts})")
-    return items
+# The layout of reward_audit.json: the writer fills it and read_audit() checks it, so a reader
+# (the report) never guesses keys. Nested mappings name their required keys.
+AUDIT_LAYOUT: dict[str, Any] = {
+    "preset": str,
+    "gate": {"min_spearman": (int, float), "min_adversarial_accuracy": (int, float), "min_gold_sql": (int, float)},
+    "passed": bool,
+    "reward_errors": int,
+    "tasks": dict,
+    "sandbox": {"gold_checked": int, "gold_min_score": (int, float, type(None)), "errors": int, "passed": bool},
+    "parser": dict,
+    "classifier": dict,
+}
+TASK_LAYOUT: dict[str, Any] = {
+    "n_items": int, "n_prompts": int, "raters": list, "spearman_per_rater": dict,
+    "spearman_mean": (int, float, type(None)), "inter_rater": {"metric": str, "value": (int, float, type(None))},
+    "adversarial_accuracy": (int, float, type(None)), "passed": bool, "reasons": list,
+}
 
 
-def spearman_audit(items: list[dict], *, db: str | None, rewards: Mapping | None,
-                   scorer: Callable = score) -> tuple[dict, list[dict]]:
-    """ρ per task between reward and human score, and the scored items."""
-    scored = []
-    for item in items:
-        record = {**item["record"], "task": item["task"]}
-        reward = scorer(record, item["completion"], db=db, config=rewards)
-        scored.append({"id": item["id"], "task": item["task"], "human_score": item["human_score"],
-                       "reward": round(reward.total, 4),
-                       "components": {k: round(v, 4) for k, v in reward.components.items()}})
-    per_task = {}
-    for task in TASKS:
-        rows = [s for s in scored if s["task"] == task]
-        with warnings.catch_warnings():  # a constant reward gives NaN, reported as a failed gate
-            warnings.simplefilter("ignore")
-            rho, p = spearmanr([s["reward"] for s in rows], [s["human_score"] for s in rows])
-        per_task[task] = {"n": len(rows), "rho": None if math.isnan(rho) else round(float(rho), 4),
-                          "p_value": None if math.isnan(p) else float(p)}
-    return per_task, scored
+def _is(value: Any, kind: type | tuple) -> bool:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return bool in kinds if isinstance(value, bool) else isinstance(value, kinds)
 
 
-def _pt_decimal(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",")
+def _check_layout(value: Any, layout: Mapping[str, Any], where: str, path: str) -> None:
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: {where or 'top level'} must be an object, got {type(value).__name__}")
+    for key, kind in layout.items():
+        name = f"{where}.{key}" if where else key
+        if key not in value:
+            raise ValueError(f"{path}: missing key {name!r}")
+        if isinstance(kind, dict):
+            _check_layout(value[key], kind, name, path)
+        elif not _is(value[key], kind):
+            raise ValueError(f"{path}: key {name!r} has type {type(value[key]).__name__}, expected {kind}")
 
 
-def render_like_small_models(reference: Mapping[str, Any]) -> dict[str, str]:
-    """The gold JSON written the ways small models write it (seed 001, V4 parser failures)."""
-    compact = json.dumps(reference, ensure_ascii=False)
-    pretty = json.dumps(reference, ensure_ascii=False, indent=2)
-    churn = reference.get("churn_risk")
-    comma = pretty
-    if isinstance(churn, (int, float)) and not isinstance(churn, bool):
-        comma = re.sub(r'("churn_risk":\s*)[-0-9.eE+]+', lambda m: m.group(1) + _pt_decimal(churn), pretty)
-    return {
-        "plain": compact,
-        "fenced": f"```json\n{pretty}\n```",
-        "decimal_comma": comma,
-        "trailing_prose": f"{compact}\n\nEspero ter ajudado! Qualquer dúvida, estou à disposição.",
-        "fenced_comma_with_prose": f"Aqui está a extração da avaliação:\n```json\n{comma}\n```\n"
-                                   "Observação: o cliente parece insatisfeito {ver campo summary}.",
-        "trailing_comma": pretty[:-1].rstrip() + ",\n}",
-    }
+def read_audit(path: str | Path) -> dict:
+    """Read ``reward_audit.json`` strictly: a missing key or wrong type raises ValueError naming file and key.
+
+    The one reader of the file (the report goes through it), so writer and readers cannot drift.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: cannot read the reward audit ({err})") from err
+    _check_layout(data, AUDIT_LAYOUT, "", str(path))
+    for task, entry in data["tasks"].items():
+        _check_layout(entry, TASK_LAYOUT, f"tasks.{task}", str(path))
+    missing = [t for t in TASKS if t not in data["tasks"]]
+    if missing:
+        raise ValueError(f"{path}: missing key 'tasks.{missing[0]}'")
+    return data
 
 
-def _same_as_gold(parsed: Mapping[str, Any] | None, reference: Mapping[str, Any]) -> bool:
-    if parsed is None:
-        return False
-    for field in EXTRACTION_FIELDS:
-        a, b = parsed.get(field), reference.get(field)
-        if isinstance(b, float) or isinstance(a, float):
-            if not (isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= 0.005):
-                return False
-        elif a != b or type(a) is not type(b):
-            return False
-    return True
-
-
-def parser_audit(eval_records: list[dict]) -> dict:
-    """Per rendering: how many parse with json.loads, with ours, and come back equal to gold."""
-    references = [r["reference"] for r in eval_records if r.get("task") == "extraction"]
-    variants: dict[str, dict[str, Any]] = {}
-    for reference in references:
-        for name, text in render_like_small_models(reference).items():
-            counts = variants.setdefault(name, {"n": 0, "json_loads": 0, "ours": 0, "ours_equal_gold": 0})
-            counts["n"] += 1
-            try:
-                counts["json_loads"] += isinstance(json.loads(text), dict)
-            except ValueError:
-                pass
-            parsed = parse_json(text).value
-            counts["ours"] += parsed is not None
-            counts["ours_equal_gold"] += _same_as_gold(parsed, reference)
-    total = {k: sum(v[k] for v in variants.values()) for k in ("n", "json_loads", "ours", "ours_equal_gold")}
-    return {"references": len(references), "variants": variants, "total": total}
-
-
-def classifier_audit(records: list[dict]) -> dict:
-    """Every prompt must route to its own task."""
-    wrong = [{"id": r.get("id"), "task": r.get("task"), "routed_to": classify(r.get("prompt"))}
-             for r in records if classify(r.get("prompt")) != r.get("task")]
-    return {"n": len(records), "correct": len(records) - len(wrong), "misrouted": wrong}
+def _fmt(value: Any, spec: str = ".3f") -> str:
+    return "–" if value is None else format(value, spec)
 
 
 def _markdown(result: Mapping[str, Any]) -> str:
     gate = result["gate"]
     lines = ["# Reward audit", "",
-             f"Gate: Spearman ρ ≥ {gate['min_spearman']} per task between reward and human score; "
-             "every parser rendering read back to gold; every eval prompt routed to its task. "
-             f"**{'PASSED' if gate['passed'] else 'FAILED'}**.", "",
-             "## Reward vs human scores", "", "| task | n | Spearman ρ | p-value |", "|---|---:|---:|---:|"]
-    for task, s in result["spearman"].items():
-        lines.append(f"| {task} | {s['n']} | {s['rho']:.3f} | {s['p_value']:.2g} |")
+             f"Reward preset: `{result['preset']}`. Gate: per task, Spearman ρ ≥ {gate['min_spearman']} between "
+             f"the reward and the mean human rating, and ≥ {gate['min_adversarial_accuracy']:.0%} of adversarial "
+             f"answers scored below the honest answer to the same prompt; every sql_qa gold answer ≥ "
+             f"{gate['min_gold_sql']} through the SQL sandbox with no sandbox error; every parser rendering read "
+             f"back to gold; every prompt routed to its task. **{'PASSED' if result['passed'] else 'FAILED'}**.", "",
+             "## Reward vs human ratings", "",
+             "| task | items (model/gold/variant/adversarial) | prompts | ρ mean rater | ρ per rater | inter-rater ρ | "
+             "inter-rater κ (quadratic) | adversarial below honest | passed |",
+             "|---|---|---:|---:|---|---:|---:|---:|---|"]
+    for task, t in result["tasks"].items():
+        origin = t.get("n_by_origin", {})
+        per_rater = ", ".join(f"{r} {_fmt(v)}" for r, v in t["spearman_per_rater"].items()) or "–"
+        lines.append(f"| {task} | {t['n_items']} ({origin.get('model', 0)}/{origin.get('gold', 0)}/"
+                     f"{origin.get('variant', 0)}/{origin.get('adversarial', 0)}) | {t['n_prompts']} | {_fmt(t['spearman_mean'])} | {per_rater} | "
+                     f"{_fmt(t['inter_rater']['value'])} | {_fmt(t['inter_rater'].get('quadratic_kappa'))} | "
+                     f"{_fmt(t['adversarial_accuracy'], '.0%')} | {'yes' if t['passed'] else 'no: ' + '; '.join(t['reasons'])} |")
+    sandbox = result["sandbox"]
+    lines += ["", "## SQL sandbox", "",
+              f"{sandbox['gold_checked']} sql_qa eval gold answers scored through the sandbox: lowest "
+              f"{_fmt(sandbox['gold_min_score'])}, sandbox errors {sandbox['errors']} (audit items' gold answers: "
+              f"lowest {_fmt(sandbox.get('item_gold_min_score'))}). "
+              f"**{'passed' if sandbox['passed'] else 'FAILED: ' + '; '.join(sandbox['reasons'])}**"]
+    if sandbox.get("self_check"):
+        failed = [c for c in sandbox["self_check"]["checks"] if not c["passed"]]
+        lines += ["", f"Sandbox self-check: {len(sandbox['self_check']['checks']) - len(failed)}/"
+                      f"{len(sandbox['self_check']['checks'])} checks passed"
+                      + ("" if not failed else "; not passed: " + "; ".join(f"{c['name']} ({c['detail']})" for c in failed))
+                      + "."]
     parser = result["parser"]
     lines += ["", f"## Parser audit ({parser['references']} eval extraction references)", "",
-              "| rendering | n | json.loads | ours | ours = gold |", "|---|---:|---:|---:|---:|"]
+              "| rendering | n | json.loads | ours | ours = gold | lowest reward |", "|---|---:|---:|---:|---:|---:|"]
     for name, v in {**parser["variants"], "total": parser["total"]}.items():
-        lines.append(f"| {name} | {v['n']} | {v['json_loads']} | {v['ours']} | {v['ours_equal_gold']} |")
+        lines.append(f"| {name} | {v['n']} | {v['json_loads']} | {v['ours']} | {v['ours_equal_gold']} | "
+                     f"{_fmt(v.get('reward_min'))} |")
     cls = result["classifier"]
     lines += ["", "## Classifier audit", "",
               f"{cls['eval']['correct']}/{cls['eval']['n']} eval prompts and "
-              f"{cls['human_scores']['correct']}/{cls['human_scores']['n']} audit prompts route to their own task.",
+              f"{cls['items']['correct']}/{cls['items']['n']} audit prompts route to their own task.",
               "", f"Reward functions that raised during the audit: {result['reward_errors']}.", ""]
+    judge = result.get("judge") or {}
+    if judge.get("enabled"):
+        lines += [f"LLM judge ({judge['model']} at {judge['base_url']}): {judge['scored']}/{judge['items']} honest "
+                  f"answers scored, mean {_fmt(judge['mean'])}, failed calls {judge['errors']}.", ""]
     return "\n".join(lines)
 
 
-def run_reward_audit(*, human_scores: str | Path, eval: str | Path, db: str | Path | None,
-                     outputs: Mapping[str, str | Path], min_spearman: float,
-                     rewards: Mapping[str, Any] | None, scorer: Callable = score) -> dict:
-    """Run the three audits; write ``outputs['json']`` and ``outputs['md']`` only if the gate passes.
+def _gold_sql_answers(eval_records: list[dict]) -> tuple[list[dict], dict[str, str]]:
+    """The run's sql_qa eval records with their gold answers (query and explanation).
 
-    ``scorer`` is ``rewards.score`` (a test swaps in a deliberately broken reward). Raises
-    AuditGateError naming every failed check (the task and its ρ for the Spearman gate).
+    Eval references are built on this run's commerce.db, so their gold answers must score in
+    full; the audit items' references may come from another database (their explanation's numbers
+    then differ), so their scores inform the ρ, not this check.
     """
-    items = load_human_scores(human_scores)
+    records = [r for r in eval_records if r.get("task") == "sql_qa"]
+    return records, {r["id"]: assistant_target(r) for r in records}
+
+
+def judge_audit(audit_items: list[dict], rewards: Mapping[str, Any]) -> dict:
+    """With ``rewards.judge.enabled``, score every honest (gold) audit answer through the LLM judge.
+
+    Any failed call (unreachable server, timeout, malformed answer) fails the gate: GRPO would
+    otherwise train with a judge that only returns counted errors. Returns ``{"enabled": False}``
+    when the judge is off.
+    """
+    from commerce_grpo.rewards import judge as judge_reward
+
+    if not judge_reward.enabled(rewards):
+        return {"enabled": False}
+    cfg = judge_reward.judge_settings(rewards)
+    honest = [i for i in audit_items if i["origin"]["kind"] == "gold"]
+    before = errors.count(judge_reward.ERROR_KEY)
+    scores = judge_reward.Judge(rewards).score_batch([i["task"] for i in honest],
+                                                     [i["record"]["prompt"] for i in honest],
+                                                     [i["completion"] for i in honest])
+    scored = [s for s in scores if s is not None]
+    return {"enabled": True, "base_url": cfg["base_url"], "model": cfg["model"], "items": len(honest),
+            "scored": len(scored), "errors": errors.count(judge_reward.ERROR_KEY) - before,
+            "mean": sum(scored) / len(scored) if scored else None}
+
+
+def run_reward_audit(*, items: str | Path, ratings: str | Path | Iterable[str | Path], eval: str | Path,
+                     db: str | Path | None, outputs: Mapping[str, str | Path], min_spearman: float,
+                     min_adversarial_accuracy: float, min_gold_sql: float, min_raters: int = 2,
+                     rewards: Mapping[str, Any] | None, scorer: Callable = score) -> dict:
+    """Run every check; write ``outputs['json']`` (layout: ``read_audit``) and ``outputs['md']`` only
+    if the gate passes.
+
+    ``ratings`` is a glob pattern or a list of ``ratings_<rater>.jsonl`` files. ``scorer`` is
+    ``rewards.score`` (a test swaps in a deliberately broken reward). Raises AuditGateError naming
+    every failed check (the task and its ρ, the hacks that outrank honest answers, the sandbox).
+    """
+    audit_items = load_items(items)
+    paths = ratings_paths(ratings)
+    ratings_by_rater = load_ratings(paths, [i["id"] for i in audit_items])
     eval_records = read_pairs(eval)
     db = None if db is None else str(db)
-    errors_before = errors.count()
-    spearman, scored = spearman_audit(items, db=db, rewards=rewards, scorer=scorer)
-    reward_errors = errors.count() - errors_before
-    parser = parser_audit(eval_records)
-    classifier = {"eval": classifier_audit(eval_records),
-                  "human_scores": classifier_audit([{**i["record"], "id": i["id"], "task": i["task"]} for i in items])}
+    rewards_cfg = dict(rewards or {})
+    from commerce_grpo.rewards.config import DEFAULT_PRESET
 
-    failures = [f"task {task}: Spearman rho = {s['rho']} < {min_spearman} (n={s['n']})"
-                for task, s in spearman.items() if s["rho"] is None or s["rho"] < min_spearman]
+    errors_before, sandbox_baseline = errors.count(), sandbox_counters()
+    item_rewards = score_items(audit_items, db=db, rewards=rewards, scorer=scorer)
+    tasks = {task: task_audit(task, audit_items, item_rewards, ratings_by_rater, min_spearman=min_spearman,
+                              min_adversarial_accuracy=min_adversarial_accuracy) for task in TASKS}
+    gold_records, gold_answers = _gold_sql_answers(eval_records)
+    sandbox = sandbox_audit(gold_records, gold_answers, db=db, rewards=rewards, min_gold_sql=min_gold_sql,
+                            scorer=scorer, baseline=sandbox_baseline)
+    sandbox["item_gold_min_score"] = min((item_rewards[i["id"]] for i in audit_items
+                                          if i["task"] == "sql_qa" and i["origin"]["kind"] == "gold"), default=None)
+    reward_errors = errors.count() - errors_before
+    judge = judge_audit(audit_items, rewards_cfg)
+    parser = parser_audit(eval_records, scorer=scorer, rewards=rewards)
+    classifier = {"eval": classifier_audit(eval_records),
+                  "items": classifier_audit([{**i["record"], "id": i["id"], "task": i["task"]} for i in audit_items])}
+
+    failures = []
+    if len(ratings_by_rater) < min_raters:
+        failures.append(f"ratings from {len(ratings_by_rater)} rater(s) ({[str(p) for p in paths]}), needs "
+                        f">= {min_raters}: raters score the blind view (items_for_raters.jsonl) against "
+                        "data/audit/RUBRIC.md and write ratings_<rater id>.jsonl beside the items")
+    failures += [f"task {task}: {reason}" for task, t in tasks.items() for reason in t["reasons"]]
+    failures += [f"sandbox: {reason}" for reason in sandbox["reasons"]]
     if parser["total"]["ours_equal_gold"] < parser["total"]["n"]:
         bad = {k: v for k, v in parser["variants"].items() if v["ours_equal_gold"] < v["n"]}
         failures.append(f"parser: renderings not read back to gold: {bad}")
+    low = {k: v["reward_min"] for k, v in parser["variants"].items() if v.get("reward_min", 1.0) < PARSER_MIN_REWARD}
+    if low:
+        failures.append(f"parser: gold extraction answers written the way small models write them score below "
+                        f"{PARSER_MIN_REWARD} (lowest reward per rendering: {low})")
     for name, c in classifier.items():
         if c["misrouted"]:
             failures.append(f"classifier: {len(c['misrouted'])} {name} prompt(s) misrouted, e.g. {c['misrouted'][:3]}")
+    if judge["enabled"] and (judge["errors"] or not judge["scored"]):
+        failures.append(f"judge: {judge['errors']} of {judge['items']} judge call(s) on the honest audit answers "
+                        f"failed (unreachable or malformed; {judge['base_url']}, model {judge['model']!r}; see the log)")
     if reward_errors:
-        failures.append(f"rewards raised on {reward_errors} audit item(s) (see the log)")
-    if failures:
-        raise AuditGateError("reward audit gate failed (nothing trains):\n- " + "\n- ".join(failures))
+        failures.append(f"rewards raised (or the sandbox failed) on {reward_errors} audit item(s) (see the log)")
 
-    result = {"gate": {"min_spearman": min_spearman, "passed": True}, "spearman": spearman, "parser": parser,
-              "classifier": classifier, "reward_errors": reward_errors, "items": scored}
-    for key in ("json", "md"):
-        Path(outputs[key]).parent.mkdir(parents=True, exist_ok=True)
-    Path(outputs["json"]).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    Path(outputs["md"]).write_text(_markdown(result), encoding="utf-8")
-    for task, s in spearman.items():
-        log.info("reward audit: %s rho=%.3f (n=%d)", task, s["rho"], s["n"])
+    result = {
+        "preset": str(rewards_cfg.get("preset", DEFAULT_PRESET)),
+        "gate": {"min_spearman": min_spearman, "min_adversarial_accuracy": min_adversarial_accuracy,
+                 "min_gold_sql": min_gold_sql, "min_raters": min_raters},
+        "passed": not failures, "failures": failures, "reward_errors": reward_errors,
+        "tasks": tasks, "sandbox": sandbox, "parser": parser, "classifier": classifier, "judge": judge,
+        "items": [{"id": i["id"], "task": i["task"], "group": i["group"], "origin": i["origin"],
+                   "reward": item_rewards[i["id"]],
+                   "ratings": {r: s[i["id"]] for r, s in sorted(ratings_by_rater.items())}} for i in audit_items],
+    }
+    for task, t in tasks.items():
+        log.info("reward audit: %s rho(mean rater)=%s adversarial=%s n=%d prompts=%d", task, t["spearman_mean"],
+                 t["adversarial_accuracy"], t["n_items"], t["n_prompts"])
+    if failures:
+        log.error("reward audit summary:\n%s", _markdown(result))
+        raise AuditGateError("reward audit gate failed (nothing trains):\n- " + "\n- ".join(failures))
+    write_atomic(outputs["json"], json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(outputs["md"], _markdown(result))
     return result

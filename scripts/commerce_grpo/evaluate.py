@@ -2,14 +2,14 @@
 
 Every arm (base, sft, grpo_seed{N}) gets the same prompts and the same decoding from the
 ``evaluate`` config section (the study evaluated at temperature 0.1 with a fixed seed), so the
-paired test in the report compares models, not decoding.
+paired test in the report compares models, not decoding. The files' layout is
+``commerce_grpo.eval_files`` (its readers check what this writes).
 """
 from __future__ import annotations
 
 import json
 import logging
 import time
-from pathlib import Path
 
 from commerce_grpo.data.pairs import read_pairs
 from commerce_grpo.files import write_atomic, write_jsonl
@@ -22,13 +22,10 @@ log = logging.getLogger(__name__)
 DECODING_KEYS = ("max_new_tokens", "temperature", "top_p", "top_k", "seed", "batch_size")
 
 
-def meta_path(output) -> Path:
-    """``results/eval/base.jsonl`` → ``results/eval/base.meta.json`` (device, backend, timing)."""
-    return Path(output).with_suffix(".meta.json")
-
-
-def evaluate_arm(*, eval, base, db, adapter=None, output, arm, model, rewards, decoding) -> list[dict]:
-    """Generate for every eval prompt, score with ``rewards.score``, write one eval record per prompt."""
+def evaluate_arm(*, eval, base, db, adapter=None, records, meta, arm, model, rewards, decoding) -> list[dict]:
+    """Generate for every eval prompt, score with ``rewards.score``, write one eval record per prompt
+    to ``records`` and the run's device, backend, decoding and timing to ``meta`` (both the rule's
+    declared outputs, passed by name)."""
     missing = [key for key in DECODING_KEYS if key not in decoding]
     if missing:
         raise ValueError(f"evaluate: decoding config lacks {missing}")
@@ -38,20 +35,20 @@ def evaluate_arm(*, eval, base, db, adapter=None, output, arm, model, rewards, d
     completions = generate(lm, tokenizer, [p["prompt"] for p in pairs],
                            **{key: decoding[key] for key in DECODING_KEYS})
     seconds = time.perf_counter() - started
-    records = []
+    rows = []
     for pair, completion in zip(pairs, completions, strict=True):
         reward = score(pair, completion, db=str(db) if db else None, config=rewards)
-        records.append({"id": pair["id"], "task": pair["task"], "arm": arm, "completion": completion,
-                        "reward": reward.total, "components": dict(reward.components)})
-    write_jsonl(output, records)
-    meta = {
+        rows.append({"id": pair["id"], "task": pair["task"], "arm": arm, "completion": completion,
+                     "reward": reward.total, "components": dict(reward.components)})
+    write_jsonl(records, rows)
+    info = {
         "arm": arm, "adapter": str(adapter) if adapter else None, "prompts": len(pairs),
         "backend": resolve_backend(model["backend"]), "device": str(next(lm.parameters()).device),
         "decoding": {key: decoding[key] for key in DECODING_KEYS},
         "generation_seconds": round(seconds, 3), "prompts_per_second": round(len(pairs) / max(seconds, 1e-9), 2),
     }
-    write_atomic(meta_path(output), json.dumps(meta, indent=2) + "\n")
-    mean = sum(r["reward"] for r in records) / len(records)
-    log.info("%s: %d prompts, mean reward %.3f, %.1f s generation", arm, len(records), mean, seconds)
-    return records
+    write_atomic(meta, json.dumps(info, indent=2) + "\n")
+    mean = sum(r["reward"] for r in rows) / len(rows)
+    log.info("%s: %d prompts, mean reward %.3f, %.1f s generation", arm, len(rows), mean, seconds)
+    return rows
 

@@ -4,7 +4,7 @@ import torch
 from transformers import Qwen2Config, Qwen2ForCausalLM
 
 from commerce_grpo.prompts import SYSTEM_PROMPTS, TASKS
-from commerce_grpo.tiny_model import IM_END, train_tokenizer
+from commerce_grpo.modeling.tiny_model import IM_END, train_tokenizer
 
 CORPUS = [
     "O pedido chegou atrasado e a embalagem estava danificada.",

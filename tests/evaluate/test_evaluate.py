@@ -5,7 +5,8 @@ import pytest
 import torch
 from peft import LoraConfig, get_peft_model
 
-from commerce_grpo.evaluate import evaluate_arm, meta_path
+from commerce_grpo.eval_files import META_KEYS, RECORD_KEYS, read_eval, read_meta
+from commerce_grpo.evaluate import evaluate_arm
 from commerce_grpo.prompts import EXTRACTION_FIELDS
 from commerce_grpo.rewards import score
 
@@ -41,9 +42,13 @@ def eval_pairs(chats, tmp_path_factory):
     return path, records
 
 
+def meta_of(out):
+    return out.with_name(out.stem + ".meta.json")
+
+
 def run(base_dir, eval_pairs, out, adapter=None, arm="base"):
-    return evaluate_arm(eval=eval_pairs[0], base=base_dir, db=None, adapter=adapter, output=out, arm=arm,
-                        model=MODEL, rewards=None, decoding=DECODING)
+    return evaluate_arm(eval=eval_pairs[0], base=base_dir, db=None, adapter=adapter, records=out, meta=meta_of(out),
+                        arm=arm, model=MODEL, rewards=None, decoding=DECODING)
 
 
 def test_one_scored_record_per_prompt(base_dir, eval_pairs, tmp_path):
@@ -52,13 +57,17 @@ def test_one_scored_record_per_prompt(base_dir, eval_pairs, tmp_path):
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in lines] == [p["id"] for p in eval_pairs[1]]
     for record, pair in zip(lines, eval_pairs[1]):
-        assert set(record) == {"id", "task", "arm", "completion", "reward", "components"}
+        assert tuple(record) == RECORD_KEYS
         assert record["arm"] == "base" and record["task"] == pair["task"]
         assert record["reward"] == score(pair, record["completion"]).total
         assert 0.0 <= record["reward"] <= 1.0
-    meta = json.loads(meta_path(out).read_text())
+    meta = json.loads(meta_of(out).read_text())
+    assert tuple(meta) == META_KEYS
     assert (meta["device"], meta["backend"], meta["prompts"]) == ("cpu", "hf", len(lines))
     assert meta["decoding"] == DECODING
+    # The report's strict readers accept exactly what the writer wrote.
+    assert list(read_eval(out, "base")) == [p["id"] for p in eval_pairs[1]]
+    assert read_meta(meta_of(out), "base") == meta
 
 
 def test_same_prompts_same_decoding_same_file(base_dir, eval_pairs, tmp_path):
@@ -91,5 +100,5 @@ def test_bad_pairs_file_names_line(base_dir, tmp_path):
     path = tmp_path / "eval.jsonl"
     path.write_text(json.dumps({"id": "x", "task": "push", "prompt": [{"role": "user", "content": "oi"}]}) + "\n")
     with pytest.raises(ValueError, match=r"eval.jsonl:1: pair record lacks \['reference'\]"):
-        evaluate_arm(eval=path, base=base_dir, db=None, output=tmp_path / "o.jsonl", arm="base", model=MODEL,
-                     rewards=None, decoding=DECODING)
+        evaluate_arm(eval=path, base=base_dir, db=None, records=tmp_path / "o.jsonl", meta=tmp_path / "o.meta.json",
+                     arm="base", model=MODEL, rewards=None, decoding=DECODING)

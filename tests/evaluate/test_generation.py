@@ -24,7 +24,7 @@ def test_sampling_is_seeded(tiny_lm, chats):
 
 
 def test_checkpoint_generation_config_never_decides(tiny_lm, chats):
-    """Seed 003 V1: a checkpoint asking for near-greedy sampling must not change our greedy output."""
+    """L-gen-config: a checkpoint asking for near-greedy sampling must not change our greedy output."""
     model, tokenizer = tiny_lm
     expected = generate(model, tokenizer, chats, batch_size=6, **GREEDY)
     saved = model.generation_config

@@ -1,22 +1,24 @@
-"""Report fixtures: synthetic eval records for every arm, histories, best.json, audit, benchmarks."""
+"""Report fixtures: eval records for every arm and the files of every other stage, each in the
+layout its writer uses (the report's readers are strict)."""
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from commerce_grpo.arms import arm_name, init_arm
+from commerce_grpo.eval_files import META_KEYS
+from commerce_grpo.train.validation import history_columns
+
 COUNTS = {"extraction": 20, "sql_qa": 15, "insights": 15, "push": 15}
-# Tuned-arm effect per task: clear gains, a regression, and push identical to base (all tied).
-EFFECT = {"extraction": 0.2, "sql_qa": -0.05, "insights": 0.15, "push": 0.0}
-CONFIG = {
-    "run_name": "fixture",
-    "demo": True,
-    "seeds": [42, 123, 456],
-    "model": {"id": "embedded-tiny", "backend": "auto", "load_in_4bit": False},
-    "pairs": {"train": {"extraction": 592, "sql_qa": 444, "insights": 296, "push": 148}, "scale": 1.0},
-    "audit": {"min_spearman": 0.6},
-    "evaluate": {"temperature": 0.1, "top_p": 1.0, "top_k": 0, "max_new_tokens": 128, "batch_size": 32, "seed": 1},
-}
+# SFT's effect over base, then GRPO's over the arm it started from. insights: SFT gains a lot and GRPO
+# gives part of it back (above base, below SFT: the case that once credited GRPO with SFT's gain);
+# extraction: GRPO's own gain; sql_qa: noise only; push: GRPO's rewards equal its init arm's (all tied).
+SFT_EFFECT = {"extraction": 0.0, "sql_qa": 0.0, "insights": 0.3, "push": 0.0}
+GRPO_EFFECT = {"extraction": 0.2, "sql_qa": 0.0, "insights": -0.1, "push": None}
+DEMO = {"run_name": "fixture", "demo": True,
+        "model": {"id": "embedded-tiny", "backend": "auto", "load_in_4bit": False},
+        "decoding": {"temperature": 0.1, "top_p": 1.0, "top_k": 0, "max_new_tokens": 128, "batch_size": 32, "seed": 1}}
 
 
 def _write_jsonl(path: Path, records) -> str:
@@ -25,18 +27,63 @@ def _write_jsonl(path: Path, records) -> str:
     return str(path)
 
 
-def write_arm(root: Path, arm: str, rewards: dict[str, float], tasks: dict[str, str]) -> str:
+def write_arm(root: Path, arm: str, rewards: dict[str, float], tasks: dict[str, str]) -> tuple[str, str]:
     records = [
         {"id": i, "task": tasks[i], "arm": arm, "completion": f"{arm} answer to {i} ``` fence",
          "reward": r, "components": {"total": r}}
         for i, r in rewards.items()
     ]
     path = _write_jsonl(root / "eval" / f"{arm}.jsonl", records)
-    (root / "eval" / f"{arm}.meta.json").write_text(json.dumps({"device": "cpu", "backend": "hf"}))
+    meta = root / "eval" / f"{arm}.meta.json"
+    meta.write_text(json.dumps(dict.fromkeys(META_KEYS, None) | {"arm": arm, "device": "cpu", "backend": "hf",
+                                                                 "prompts": len(records)}))
+    return path, str(meta)
+
+
+def audit_file(root: Path, preset: str = "correctness") -> Path:
+    """A passing reward audit in the layout of ``commerce_grpo.audit.read_audit``."""
+    tasks = {t: {"n_items": 60, "n_prompts": 15, "raters": ["r1", "r2"], "spearman_per_rater": {"r1": 0.8, "r2": 0.7},
+                 "spearman_mean": 0.82, "inter_rater": {"metric": "spearman", "value": 0.75},
+                 "adversarial_accuracy": 1.0, "passed": True, "reasons": []} for t in COUNTS}
+    path = root / "reward_audit.json"
+    path.write_text(json.dumps({
+        "preset": preset, "gate": {"min_spearman": 0.6, "min_adversarial_accuracy": 0.95, "min_gold_sql": 0.85},
+        "passed": True, "reward_errors": 0, "tasks": tasks,
+        "sandbox": {"gold_checked": 12, "gold_min_score": 1.0, "errors": 0, "passed": True},
+        "parser": {"references": 4, "total": {"n": 24, "json_loads": 8, "ours": 24, "ours_equal_gold": 24}},
+        "classifier": {"eval": {"n": 65, "correct": 65, "misrouted": []}}}))
     return path
 
 
-def make_inputs(root: Path, *, seeds=(42, 123), configured=(42, 123, 456), sft=True) -> dict:
+def stats_file(root: Path, source: str = "synthetic") -> Path:
+    """Pair stats in the layout of ``commerce_grpo.data.pair_files.read_stats``."""
+    path = root / "stats.json"
+    path.write_text(json.dumps({
+        "source": source,
+        "counts": {"train": {t: 100 * n for t, n in COUNTS.items()}, "validation": {t: 2 for t in COUNTS},
+                   "eval": COUNTS},
+        "total": {"train": 6500, "validation": 8, "eval": 65},
+        "lengths": {t: {"prompt_chars": {"n": 3, "mean": 120.5, "p50": 118, "p95": 160},
+                        "reference_chars": {"n": 3, "mean": 80.0, "p50": 79, "p95": 90}} for t in COUNTS},
+        "coverage": {}, "database": {}, "text": {}, "labeller": {}}))
+    return path
+
+
+def history_file(path: Path) -> str:
+    """eval_history.csv with exactly validation.history_columns(); sql_qa stays flat."""
+    columns = history_columns()
+    rows = []
+    for s in (0, 10, 20, 30, 40):
+        row = dict.fromkeys(columns, "")
+        row.update({"step": s, "reward": 0.3, "n_prompts": 8, "eval_seconds": 1.0})
+        row.update({f"reward_{t}": 0.3 + 0.01 * s * (t != "sql_qa") for t in COUNTS})
+        rows.append(",".join(str(row[c]) for c in columns))
+    path.write_text(",".join(columns) + "\n" + "\n".join(rows) + "\n")
+    return str(path)
+
+
+def make_inputs(root: Path, *, seeds=(42, 123), sft=True, from_base=False, grpo_init="sft",
+                source="synthetic") -> dict:
     rng = np.random.default_rng(0)
     tasks, base = {}, {}
     for task, n in COUNTS.items():
@@ -44,63 +91,58 @@ def make_inputs(root: Path, *, seeds=(42, 123), configured=(42, 123, 456), sft=T
             pid = f"{task}-{k:06d}"
             tasks[pid] = task
             base[pid] = round(float(rng.uniform(0.2, 0.6)), 3)
-    evals = [write_arm(root, "base", base, tasks)]
-    arms = ["base"]
+    scores = {"base": base}
     if sft:
-        evals.append(write_arm(root, "sft", {i: round(r + 0.02 * (k % 3), 3) for k, (i, r) in enumerate(base.items())}, tasks))
-        arms.append("sft")
-    histories, best = [], []
-    for seed in configured:
-        arms.append(f"grpo_seed{seed}")
-        if seed not in seeds:
-            continue
-        noise = np.random.default_rng(seed)
-        tuned = {i: r if EFFECT[tasks[i]] == 0 else round(float(np.clip(r + EFFECT[tasks[i]] + noise.normal(0, 0.05), 0, 1)), 3)
-                 for i, r in base.items()}
-        evals.append(write_arm(root, f"grpo_seed{seed}", tuned, tasks))
-        seed_dir = root / "grpo" / f"seed{seed}"
-        (seed_dir / "best").mkdir(parents=True)
-        # The formats select_best and the GRPO validation callback write.
-        (seed_dir / "best" / "best.json").write_text(json.dumps({
-            "seed": seed, "step": 40, "reward": 0.42, "reward_per_task": {t: 0.4 for t in COUNTS},
+        noise = np.random.default_rng(1)
+        scores["sft"] = {i: round(float(np.clip(r + SFT_EFFECT[tasks[i]] + noise.normal(0, 0.02), 0, 1)), 3)
+                         for i, r in base.items()}
+    runs = ["grpo", "grpo_from_base"] if from_base else ["grpo"]
+    grpo_arms = [arm_name(run, seed) for run in runs for seed in seeds]
+    for run in runs:
+        for seed in seeds:
+            start = scores[init_arm(run, grpo_init)]
+            noise = np.random.default_rng(seed)
+            scores[arm_name(run, seed)] = {
+                i: r if GRPO_EFFECT[tasks[i]] is None
+                else round(float(np.clip(r + GRPO_EFFECT[tasks[i]] + noise.normal(0, 0.05), 0, 1)), 3)
+                for i, r in start.items()}
+    evals, metas = zip(*(write_arm(root, arm, rewards, tasks) for arm, rewards in scores.items()))
+    histories, best, metrics = [], [], []
+    for arm in grpo_arms:
+        arm_dir = root / "grpo_runs" / arm
+        (arm_dir / "best").mkdir(parents=True)
+        (arm_dir / "best" / "best.json").write_text(json.dumps({
+            "seed": 1, "step": 40, "reward": 0.42, "reward_per_task": {t: 0.4 for t in COUNTS},
             "metrics": {"extraction_json_valid_rate": 0.5}, "why": "peak", "evaluations": 5, "last_step": 40,
             "history": [{"step": 0, "reward": 0.3}]}))
-        header = "step,reward," + ",".join(f"reward_{t}" for t in COUNTS) + ",extraction_json_valid_rate,n_prompts"
-        rows = [header] + [f"{s},0.3," + ",".join(str(0.3 + 0.01 * s * (t != "sql_qa")) for t in COUNTS) + ",0.5,8"
-                           for s in (0, 10, 20, 30, 40)]
-        (seed_dir / "eval_history.csv").write_text("\n".join(rows) + "\n")
-        histories.append(str(seed_dir / "eval_history.csv"))
-        best.append(str(seed_dir / "best"))
-    # The formats the audit, the pairs stage and TRL's log history (SFT) write.
-    (root / "audit.json").write_text(json.dumps({
-        "gate": {"min_spearman": 0.6, "passed": True},
-        "spearman": {t: {"n": 10, "rho": 0.8, "p_value": 0.01} for t in COUNTS},
-        "parser": {"references": 4, "total": {"n": 24, "json_loads": 8, "ours": 24, "ours_equal_gold": 24}},
-        "reward_errors": 0}))
-    (root / "stats.json").write_text(json.dumps({
-        "counts": {"train": {t: 100 * n for t, n in COUNTS.items()}, "eval": COUNTS},
-        "total": {"train": 6500, "eval": 65},
-        "lengths": {t: {"prompt_chars": {"n": 3, "mean": 120.5, "p50": 118, "p95": 160},
-                        "reference_chars": {"n": 3, "mean": 80.0, "p50": 79, "p95": 90}} for t in COUNTS}}))
+        histories.append(history_file(arm_dir / "eval_history.csv"))
+        best.append(str(arm_dir / "best"))
+        (arm_dir / "metrics.csv").write_text("step,loss,entropy,completions/clipped_ratio\n1,0.1,1.2,0.5\n2,0.1,0.9,0.2\n")
+        metrics.append(str(arm_dir / "metrics.csv"))
     (root / "sft").mkdir()
     (root / "sft" / "metrics.csv").write_text(
-        "step,epoch,eval_loss,grad_norm,learning_rate,loss\n1,0.3,,1.0,0.002,3.0\n2,0.6,2.7,,,\n2,0.6,,0.9,0.002,2.5\n")
-    bench = root / "benchmarks" / "grpo"
-    bench.mkdir(parents=True)
-    (bench / "seed42.tsv").write_text("s\th:m:s\tmax_rss\n12.5\t0:00:12\t100\n")
+        "step,epoch,eval_loss,grad_norm,learning_rate,loss,train_loss\n1,0.3,,1.0,0.002,3.0,\n2,0.6,2.7,,,,\n"
+        "2,0.6,,,,,2.9\n")
+    bench = root / "benchmarks"
+    (bench / "grpo").mkdir(parents=True)
+    (bench / "grpo" / "seed42.tsv").write_text("s\th:m:s\tmax_rss\n12.5\t0:00:12\t100\n")
+    (bench / "pairs.tsv").write_text("s\th:m:s\tmax_rss\n2.5\t0:00:02\t100\n")
     return {
-        "evals": evals, "audit": str(root / "audit.json"), "pairs_stats": str(root / "stats.json"),
+        "evals": list(evals), "metas": list(metas), "audit": str(audit_file(root)),
+        "pairs_stats": str(stats_file(root, source)),
         "sft_metrics": str(root / "sft" / "metrics.csv") if sft else [], "eval_histories": histories, "best": best,
+        "grpo_metrics": metrics, "benchmarks": [str(bench / "grpo" / "seed42.tsv"), str(bench / "pairs.tsv")],
         "outputs": {"md": str(root / "final_report.md"), "json": str(root / "final_report.json"),
                     "figures": str(root / "figures")},
-        "config": CONFIG, "arms": arms, "seeds": list(configured), "benchmarks_dir": str(root / "benchmarks"),
-        "alpha": 0.05, "bootstrap_samples": 500, "seed": 7,
+        "arms": list(scores), "grpo_arms": grpo_arms, "grpo_init": grpo_init, "rewards_preset": "correctness",
+        **DEMO, "config_hash": "0123456789abcdef", "alpha": 0.05, "bootstrap_samples": 500, "seed": 7,
+        "entropy_floor": 0.05,
     }
 
 
 @pytest.fixture
 def make_report_inputs():
-    """Factory: make_report_inputs(root, seeds=..., configured=..., sft=...) → build_report kwargs."""
+    """Factory: make_report_inputs(root, seeds=..., sft=..., from_base=..., grpo_init=..., source=...)."""
     return make_inputs
 
 

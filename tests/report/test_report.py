@@ -1,6 +1,6 @@
-"""The final report: recomputable p-values, links that exist, missing seeds named, JSON ⊇ Markdown."""
+"""The final report: exact p-values that recompute, stages credited, links that exist, JSON ⊇ Markdown."""
+import itertools
 import json
-import math
 import re
 from pathlib import Path
 
@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from commerce_grpo.report import build_report
+from commerce_grpo.report.build import build_report
+
+TASKS = ("extraction", "sql_qa", "insights", "push")
 
 
 @pytest.fixture
@@ -23,6 +25,25 @@ def _rewards(path):
     return {r["id"]: (r["task"], r["reward"]) for r in records}
 
 
+def _independent_p(x, y):
+    """The exact one-sided p's (greater, less) without the package: every sign flip when few pairs
+    are untied, scipy's exact test when the magnitudes do not tie; None when neither applies."""
+    d = np.round(np.asarray(x) - np.asarray(y), 12)
+    d = d[d != 0]
+    if d.size == 0:
+        return 1.0, 1.0
+    if d.size <= 16:
+        ranks = sps.rankdata(np.abs(d))
+        signs = np.array(list(itertools.product((0, 1), repeat=d.size)), float)
+        outcomes, observed = signs @ ranks, ranks[d > 0].sum()
+        return float(np.mean(outcomes >= observed - 1e-9)), float(np.mean(outcomes <= observed + 1e-9))
+    if np.unique(np.abs(d)).size == d.size:
+        return (sps.wilcoxon(d, alternative="greater", method="exact").pvalue,
+                sps.wilcoxon(d, alternative="less", method="exact").pvalue)
+    return None
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # scipy on all-tied pairs
 def test_every_p_value_recomputes_from_the_eval_jsonl(built):
     inputs, report, _ = built
     eval_dir = Path(inputs["evals"][0]).parent
@@ -34,32 +55,79 @@ def test_every_p_value_recomputes_from_the_eval_jsonl(built):
             return {i: (t, np.mean([s[i][1] for s in per_seed])) for i, (t, _) in per_seed[0].items()}
         return _rewards(eval_dir / f"{arm}.jsonl")
 
-    assert len(report["comparisons"]) == 3 * 5 * 2 + 5  # (pooled + 2 seeds) × 5 parts × {base, sft} + sft
+    assert len(report["comparisons"]) == 3 * 5 * 2 + 5  # (pooled + 2 seeds) × 5 parts × {sft, base} + sft
+    checked = 0
     for c in report["comparisons"]:
         arm, base = arm_scores(c["arm"]), arm_scores(c["baseline"])
         ids = sorted(i for i, (task, _) in base.items() if c["task"] in ("overall", task))
         x, y = [arm[i][1] for i in ids], [base[i][1] for i in ids]
-        expected = sps.wilcoxon(x, y, alternative="greater").pvalue
         assert c["n"] == len(ids)
         assert c["mean_arm"] == pytest.approx(np.mean(x)) and c["mean_baseline"] == pytest.approx(np.mean(y))
-        if math.isnan(expected):
-            assert c["p_value"] is None and c["tied"] == c["n"]
-        else:
-            assert c["p_value"] == pytest.approx(expected, rel=1e-12), c
-        for key in ("p_holm", "effect_size", "ci95", "baseline", "task"):
+        default = sps.wilcoxon(x, y, alternative="greater").pvalue
+        assert c["p_value_scipy_default"] == (None if np.isnan(default) else pytest.approx(default, rel=1e-12))
+        # Attainable: with m untied pairs every exact p is a multiple of 2^-m (never 0.034 from 4 pairs).
+        m = c["n"] - c["tied"]
+        for p in (c["p_value"], c["p_value_less"]):
+            assert p * 2 ** m == pytest.approx(round(p * 2 ** m), abs=1e-6) and p >= 2.0 ** -m
+        expected = _independent_p(x, y)
+        if expected is not None:
+            assert (c["p_value"], c["p_value_less"]) == pytest.approx(expected, rel=1e-9), c
+            checked += 1
+        else:  # many untied pairs with tied magnitudes: a seeded Monte Carlo sign-flip test agrees
+            d = np.round(np.asarray(x) - np.asarray(y), 12)
+            d = d[d != 0]
+            ranks = sps.rankdata(np.abs(d))
+            flips = np.random.default_rng(0).integers(0, 2, size=(40000, d.size)) @ ranks
+            assert c["p_value"] == pytest.approx(np.mean(flips >= ranks[d > 0].sum() - 1e-9), abs=0.01), c
+        for key in ("p_holm", "p_holm_less", "effect_size", "ci95", "baseline", "task", "stage", "outcome"):
             assert key in c
+    assert checked >= 20
 
 
-def test_holm_and_significance(built):
+def test_each_comparison_names_the_stage_it_credits(built):
+    _, report, md = built
+    stages = {(c["arm"], c["baseline"]): c["stage"] for c in report["comparisons"]}
+    assert stages == {
+        ("sft", "base"): "sft",
+        **{(arm, "sft"): "grpo" for arm in ("grpo_pooled", "grpo_seed42", "grpo_seed123")},
+        **{(arm, "base"): "sft+grpo" for arm in ("grpo_pooled", "grpo_seed42", "grpo_seed123")},
+    }
+    assert set(report["stages"]) == {"sft", "grpo", "sft+grpo", "recipe"}
+    assert "### grpo vs sft, the arm it started from — credits GRPO" in md
+    assert "### SFT vs base — credits SFT" in md
+
+
+def test_holm_and_both_directions(built):
     _, report, _ = built
-    rows = {c["task"]: c for c in report["comparisons"] if (c["arm"], c["baseline"]) == ("grpo_pooled", "base")}
-    per_task = [rows[t]["p_value"] if rows[t]["p_value"] is not None else 1.0 for t in ("extraction", "sql_qa", "insights", "push")]
-    smallest = min(per_task)
-    assert min(rows[t]["p_holm"] for t in ("extraction", "sql_qa", "insights", "push")) == pytest.approx(4 * smallest)
+    rows = {c["task"]: c for c in report["comparisons"] if (c["arm"], c["baseline"]) == ("grpo_pooled", "sft")}
+    smallest = min(rows[t]["p_value"] for t in TASKS)
+    assert min(rows[t]["p_holm"] for t in TASKS) == pytest.approx(4 * smallest)
     assert rows["overall"]["p_holm"] == rows["overall"]["p_value"]
-    assert rows["extraction"]["significant"] and rows["insights"]["significant"]
-    assert not rows["sql_qa"]["significant"] and not rows["push"]["significant"]
-    assert rows["push"]["p_value"] is None  # 15 tied pairs: scipy's NaN, written as null
+    assert [rows[t]["outcome"] for t in TASKS] == ["better", "no significant difference", "worse",
+                                                    "no significant difference"]
+    assert rows["insights"]["worse"] and not rows["insights"]["significant"]
+    assert rows["push"]["tied"] == rows["push"]["n"] and rows["push"]["p_value"] == 1.0
+    # Against base the same insights answers are better: the recipe gained, GRPO did not.
+    versus_base = next(c for c in report["comparisons"]
+                       if (c["arm"], c["baseline"], c["task"]) == ("grpo_pooled", "base", "insights"))
+    assert versus_base["outcome"] == "better" and versus_base["stage"] == "sft+grpo"
+
+
+def test_diagnosis_reads_grpo_against_its_init_arm(built):
+    _, report, md = built
+    diagnosis = {d["task"]: d for d in report["diagnosis"]}
+    assert {t: d["verdict"] for t, d in diagnosis.items()} == {
+        "extraction": "improved", "insights": "worse",
+        # push: GRPO's text differs from SFT's on every prompt but the reward ties → too coarse.
+        "push": "reward problem",
+        # sql_qa: 1500 prompts, audit passed, validation flat → capacity.
+        "sql_qa": "capacity ceiling"}
+    for d in report["diagnosis"]:
+        assert d["evidence"]["init_arm"] == "sft"
+        if d["verdict"] == "improved":
+            assert d["evidence"]["delta"] > 0 and d["evidence"]["p_holm"] < 0.05
+    assert "GRPO is below sft" in diagnosis["insights"]["reason"]
+    assert "## Diagnosis per task" in md and "**worse**" in md
 
 
 def test_every_link_and_figure_exists(built):
@@ -74,23 +142,26 @@ def test_every_link_and_figure_exists(built):
         "eval_means.png", "grpo_validation.png", "sft_loss.png"]
 
 
-def test_missing_seed_is_named_and_demo_banner_shown(built):
+def test_banner_names_data_source_preset_and_demo(built, tmp_path, make_report_inputs):
     _, report, md = built
-    assert report["seeds"]["missing"]["GRPO arm not evaluated"] == [456]
-    assert "seeds 456" in md and "grpo_seed456" in md
-    assert md.splitlines()[2].startswith("> **Demo run.**")
+    assert report["data_source"] == "synthetic" and report["reward_preset"] == "correctness"
+    banner = md.split("## Run")[0]
+    assert "**synthetic** commerce.db" in banner and "preset `correctness`" in banner
+    assert "> **Demo run.**" in banner and "**Olist**" not in banner
     assert "snakemake --configfile config/tucano2-0.5b.yaml --cores 1 --resources gpu=1" in md
+    olist = make_report_inputs(tmp_path / "olist", source="olist")
+    build_report(**{**olist, "demo": False, "rewards_preset": "study"})
+    banner = Path(olist["outputs"]["md"]).read_text().split("## Run")[0]
+    assert "**Olist** CSVs" in banner and "preset `study`" in banner and "synthetic" not in banner
+    assert "Demo run" not in banner
 
 
-def test_diagnosis_follows_the_decision_tree(built):
+def test_statistics_section_documents_the_test_and_the_family(built):
     _, report, md = built
-    verdicts = {d["task"]: d["verdict"] for d in report["diagnosis"]}
-    assert verdicts["extraction"] == verdicts["insights"] == "improved"
-    # push: tuned text differs from base's on every prompt but the reward ties → too coarse.
-    assert verdicts["push"] == "reward problem"
-    # sql_qa: 1500 prompts, audit passed, validation flat → capacity.
-    assert verdicts["sql_qa"] == "capacity ceiling"
-    assert "## Diagnosis per task" in md
+    statistics = md.split("## Statistics")[1]
+    assert "exact one-sided paired Wilcoxon" in statistics and "1/16" in statistics
+    assert "scipy.stats.wilcoxon(arm, baseline, alternative=\"greater\")" in statistics
+    assert "a family is the per-task tests" in statistics and "**worse**" in statistics
 
 
 def _numbers(value, out):
@@ -123,6 +194,9 @@ def test_every_number_in_the_markdown_tables_is_in_the_json(built):
             if token.lstrip("+-").rstrip("%") in strings or token in strings:
                 continue
             value = float(token.rstrip("%"))
+            if token.endswith("%") and "." not in token:  # a share printed as a whole percent
+                assert np.any(np.abs(numbers * 100 - value) <= 0.5), f"{token!r} in {row!r} is not in the JSON"
+                continue
             decimals = len(token.split(".")[1].split("e")[0].rstrip("%")) if "." in token else 0
             tolerance = abs(value) * 0.01 if "e" in token else 0.5 * 10 ** -decimals + 1e-12
             assert np.any(np.abs(numbers - value) <= tolerance), f"{token!r} in {row!r} is not in the JSON"
@@ -130,32 +204,54 @@ def test_every_number_in_the_markdown_tables_is_in_the_json(built):
     assert checked > 100
 
 
-def test_report_without_sft_and_with_one_seed(tmp_path, make_report_inputs):
-    inputs = make_report_inputs(tmp_path, seeds=(42,), configured=(42,), sft=False)
+def test_report_without_sft_grpo_from_base(tmp_path, make_report_inputs):
+    inputs = make_report_inputs(tmp_path, seeds=(42,), sft=False, grpo_init="base")
     report = build_report(**inputs)
-    assert {(c["arm"], c["baseline"]) for c in report["comparisons"]} == {("grpo_pooled", "base"), ("grpo_seed42", "base")}
+    assert {(c["arm"], c["baseline"], c["stage"]) for c in report["comparisons"]} == {
+        ("grpo_pooled", "base", "grpo"), ("grpo_seed42", "base", "grpo")}
     assert report["seed_summary"][0]["sd"] is None
+    assert {d["evidence"]["init_arm"] for d in report["diagnosis"]} == {"base"}
     md = Path(inputs["outputs"]["md"]).read_text()
-    assert "None: every configured seed (42) finished." in md
+    assert "### grpo vs base, the arm it started from — credits GRPO" in md
     assert "![SFT loss]" not in md
 
 
+def test_grpo_from_base_arm_is_credited_against_base(tmp_path, make_report_inputs):
+    inputs = make_report_inputs(tmp_path, seeds=(42,), from_base=True)
+    report = build_report(**inputs)
+    stages = {(c["arm"], c["baseline"]): c["stage"] for c in report["comparisons"]}
+    assert stages[("grpo_from_base_pooled", "base")] == stages[("grpo_from_base_seed42", "base")] == "grpo"
+    assert stages[("grpo_from_base_seed42", "sft")] == "recipe"
+    assert stages[("grpo_seed42", "sft")] == "grpo"
+    assert set(report["best"]) == set(report["entropy"]["arms"]) == {"grpo_seed42", "grpo_from_base_seed42"}
+    # The diagnosis is the main run's (grpo, from SFT).
+    assert {d["evidence"]["arm"] for d in report["diagnosis"]} == {"grpo_pooled"}
+
+
 def test_report_with_base_only_still_builds(tmp_path, make_report_inputs):
-    inputs = make_report_inputs(tmp_path, seeds=(), configured=(42,), sft=False)
-    report = build_report(**{**inputs, "config": {**inputs["config"], "demo": False}})
+    inputs = make_report_inputs(tmp_path, seeds=(), sft=False)
+    report = build_report(**{**inputs, "demo": False})
     assert report["comparisons"] == []
     assert {d["verdict"] for d in report["diagnosis"]} == {"not evaluated"}
-    md = Path(inputs["outputs"]["md"]).read_text()
-    assert "Demo run" not in md and "GRPO arm not evaluated: seeds 42" in md
+    assert "Demo run" not in Path(inputs["outputs"]["md"]).read_text()
 
 
 def test_bad_eval_record_names_file_and_line(report_inputs):
     path = Path(report_inputs["evals"][1])
     path.write_text(path.read_text() + '{"id": "x", "task": "push", "completion": ""}\n')
-    with pytest.raises(ValueError, match=rf"{path.name}:66: eval record lacks \['reward'\]"):
+    with pytest.raises(ValueError, match=rf"{path.name}:66: eval record lacks \['arm', 'reward', 'components'\]"):
         build_report(**report_inputs)
 
 
 def test_missing_base_arm_is_an_error(report_inputs):
     with pytest.raises(ValueError, match="no base arm"):
-        build_report(**{**report_inputs, "evals": report_inputs["evals"][1:]})
+        build_report(**{**report_inputs, "evals": report_inputs["evals"][1:], "metas": report_inputs["metas"][1:],
+                        "arms": report_inputs["arms"][1:]})
+
+
+def test_per_arm_inputs_must_follow_their_arm_list(report_inputs):
+    with pytest.raises(ValueError, match=r"1 eval_histories files for 2 arms \['grpo_seed42', 'grpo_seed123'\]"):
+        build_report(**{**report_inputs, "eval_histories": report_inputs["eval_histories"][:1]})
+    swapped = {**report_inputs, "evals": report_inputs["evals"][::-1]}
+    with pytest.raises(ValueError, match="record of arm 'grpo_seed123' in the file of arm 'base'"):
+        build_report(**swapped)

@@ -2,10 +2,11 @@
 
 Deterministic (no randomness), ~150 orders over 6 states and 5 categories, enough for every
 gold query in the audit file and the reward tests to return non-trivial results. Independent of
-the data pipeline on purpose: rewards are tested against the schema contract in DESIGN.md.
+the data pipeline on purpose: rewards are tested against the schema contract in docs/contracts.md.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -131,3 +132,34 @@ def eval_records() -> list[dict]:
                           {"intent": "delay_apology", "facts": {"first_name": "Ana"}, "max_chars": 120},
                           {"order_id": "o0001", "template": "delay"}))
     return records
+
+
+def built_pair_records(workdir: Path, *, per_task: int = 12, orders: int = 1500, seed: int = 3) -> tuple[str, list[dict]]:
+    """(commerce.db, pair records) from the pipeline's own generator and pair builders.
+
+    The adversarial suite measures rewards on the prompts and references the pipeline really
+    writes (push facts, insights facts and topics, gold SQL results), not hand-copied ones.
+    """
+    import itertools
+
+    import numpy as np
+
+    from commerce_grpo.data.db import build_commerce_db as build_synthetic_db
+    from commerce_grpo.data.tasks import extraction, insights, push, sql_qa
+
+    db = Path(workdir) / "commerce.db"
+    build_synthetic_db(db, source="synthetic", olist_dir=Path(workdir) / "no-olist", orders=orders, seed=7)
+    con = duckdb.connect(str(db), read_only=True)
+    records = []
+    try:
+        for task, module in (("extraction", extraction), ("sql_qa", sql_qa), ("insights", insights), ("push", push)):
+            candidates = itertools.islice(module.candidates(con, np.random.default_rng(seed)), per_task)
+            for i, cand in enumerate(candidates):
+                records.append({"id": f"{task}-{i:06d}", "task": task, "split": "eval",
+                                "prompt": [{"role": "system", "content": SYSTEM_PROMPTS[task]},
+                                           {"role": "user", "content": cand.user}],
+                                "reference": json.loads(json.dumps(cand.reference, default=str)),
+                                "source": json.loads(json.dumps(cand.source, default=str))})
+    finally:
+        con.close()
+    return str(db), records

@@ -50,3 +50,11 @@ def make_record(task: str, user: str = "", reference: dict | None = None, **sour
 def record():
     """Factory: ``record(task, user, reference, **source)`` → a pair record."""
     return make_record
+
+
+@pytest.fixture(scope="session")
+def built_pairs(tmp_path_factory):
+    """(commerce.db, records): pair records of every task from the pipeline's own builders."""
+    from rewards.commerce_fixture import built_pair_records
+
+    return built_pair_records(tmp_path_factory.mktemp("built_pairs"))

@@ -1,4 +1,4 @@
-"""Routing: system prompt first, insights before push (seed 003 §7, the "reengajamento" bug)."""
+"""Routing: system prompt first, insights before push (L-classifier: the "reengajamento" bug)."""
 import pytest
 
 from commerce_grpo.prompts import SYSTEM_PROMPTS, TASKS

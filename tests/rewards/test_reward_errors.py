@@ -2,6 +2,7 @@
 import pytest
 
 from commerce_grpo.rewards import errors, extraction, score
+from commerce_grpo.rewards.study import extraction as study_extraction
 from commerce_grpo.rewards.trl import make_reward_functions
 
 
@@ -14,12 +15,19 @@ def test_raising_reward_scores_zero_and_is_counted(monkeypatch, record, caplog):
     rec = record("extraction", "Avaliação do pedido (nota 5/5):\nbom", {})
     for _ in range(3):
         reward = score(rec, '{"sentiment": "positivo"}')
-        assert reward.total == 0.0 and set(reward.components) >= {"json_valid", "sentiment_mismatch"}
+        assert reward.total == 0.0 and set(reward.components) >= {"sentiment", "issues", "format"}
     assert errors.count("extraction") == 3 and errors.count() == 3
     assert errors.snapshot() == {"extraction": 3}
     assert "bug in the reward" in caplog.text
     errors.reset()
     assert errors.count() == 0
+
+
+def test_a_raising_study_reward_is_counted_too(monkeypatch, record):
+    monkeypatch.setattr(study_extraction, "components", _boom)
+    reward = score(record("extraction", "x", {}), "{}", config={"preset": "study"})
+    assert reward.total == 0.0 and set(reward.components) >= {"json_valid", "sentiment_mismatch"}
+    assert errors.count("extraction") == 1
 
 
 def test_trl_functions_survive_a_raising_reward(monkeypatch, record):

@@ -1,4 +1,4 @@
-"""The parser reads what small models write (seed 001: the decimal-comma bug tripled extraction)."""
+"""The parser reads what small models write (L-parser: the decimal-comma bug tripled extraction)."""
 import json
 
 import pytest
@@ -86,3 +86,30 @@ def test_parse_json_never_raises(text):
                                                         st.booleans(), st.text(max_size=20), st.none()), max_size=6))
 def test_valid_json_objects_round_trip_in_a_fence(obj):
     assert parse_json("```json\n" + json.dumps(obj, ensure_ascii=False) + "\n```").value == obj
+
+
+def test_nesting_depth_ignores_braces_in_strings():
+    from commerce_grpo.rewards.parsing import nesting_depth
+
+    assert nesting_depth('{"a": {"b": [1, 2]}}') == 3
+    assert nesting_depth('{"a": "{{{{[[["}') == 1
+    assert nesting_depth("{" * 50) == 50 and nesting_depth("sem nada") == 0
+
+
+def test_deep_nesting_is_never_handed_to_json_repair(monkeypatch):
+    """L-parser: json-repair is quadratic on nested input; the flat schema never needs depth > 4."""
+    import commerce_grpo.rewards.parsing as parsing
+
+    calls = []
+    monkeypatch.setattr(parsing.json_repair, "loads", lambda text: calls.append(text) or {})
+    assert parse_json("{" * 8000).value is None and calls == []
+    parse_json("{'a': 1, 'b': {'c': 2")
+    assert calls and all(len(c) <= parsing.MAX_REPAIR_CHARS for c in calls)
+
+
+def test_split_object_separates_extra_text_from_the_object():
+    from commerce_grpo.rewards.parsing import split_object
+
+    before, block, after = split_object('Aqui:\n```json\n{"a": 1}\n```\nFim')
+    assert (before.strip(), block, after.strip()) == ("Aqui:", '{"a": 1}', "Fim")
+    assert split_object("sem objeto") == ("", "", "sem objeto")

@@ -33,19 +33,21 @@ COMPLETIONS = st.one_of(TEXTS, TEXTS.map(lambda t: [{"role": "assistant", "conte
                         JSON_VALUES.map(lambda v: json.dumps({k: v for k in EXTRACTION_FIELDS}, default=str)))
 
 
-def _check(reward, task):
+def _check(reward, task, config=None):
     assert 0.0 <= reward.total <= 1.0
-    assert set(reward.components) == set(reward_settings().weights[task])
+    assert set(reward.components) == set(reward_settings(config).weights[task])
     assert all(0.0 <= v <= 1.0 for v in reward.components.values())
 
 
+@pytest.mark.parametrize("preset", ["correctness", "study"])
 @pytest.mark.parametrize("task", TASKS)
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(completion=COMPLETIONS)
-def test_no_completion_raises_or_leaves_unit_interval(task, completion, record, commerce_db):
+def test_no_completion_raises_or_leaves_unit_interval(task, preset, completion, record, commerce_db):
+    config = {"preset": preset, "sql": {"timeout_s": 0.5, "max_rows": 50}}
     reward = score(record(task, "pergunta", REFERENCES[task]), completion,
-                   db=commerce_db if task == "sql_qa" else None, config={"sql": {"timeout_s": 0.5, "max_rows": 50}})
-    _check(reward, task)
+                   db=commerce_db if task == "sql_qa" else None, config=config)
+    _check(reward, task, config)
     assert errors.count() == 0  # robust by construction, not by the safety net
 
 

@@ -27,34 +27,47 @@ def batch(record):
     return [push, ext, sql], completions
 
 
-def test_names_order_and_weights_match():
-    funcs = make_reward_functions(db=None, config=None)
-    weights = reward_weights(None)
+STUDY = {"preset": "study"}
+
+
+@pytest.mark.parametrize("config", [None, STUDY])
+def test_names_order_and_weights_match(config):
+    funcs = make_reward_functions(db=None, config=config)
+    weights = reward_weights(config)
     names = [f.__name__ for f in funcs]
-    assert len(funcs) == len(weights) == sum(len(w) for w in settings().weights.values())
-    assert names[0] == "extraction/json_valid" and "push/formal" in names
-    assert weights[names.index("push/formal")] == -0.2
+    assert len(funcs) == len(weights) == sum(len(w) for w in settings(config).weights.values())
     assert [n.split("/")[0] for n in names] == sorted((n.split("/")[0] for n in names), key=TASKS.index)
+    if config is None:
+        assert names[0] == "extraction/sentiment" and "extraction/format" in names
+        assert all(w > 0 for w in weights)
+    else:
+        assert names[0] == "extraction/json_valid" and "push/formal" in names
+        assert weights[names.index("push/formal")] == -0.2
 
 
 def test_subset_of_tasks():
     funcs = make_reward_functions(db=None, config=None, tasks=("push",))
+    assert [f.__name__ for f in funcs] == ["push/intent", "push/content", "push/length", "push/call_to_action",
+                                           "push/tone"]
+    assert reward_weights(None, tasks=("push",)) == [0.3, 0.3, 0.15, 0.15, 0.1]
+    funcs = make_reward_functions(db=None, config=STUDY, tasks=("push",))
     assert [f.__name__ for f in funcs] == ["push/length", "push/portuguese", "push/intent", "push/creativity", "push/formal"]
-    assert reward_weights(None, tasks=("push",)) == [0.4, 0.2, 0.2, 0.2, -0.2]
+    assert reward_weights(STUDY, tasks=("push",)) == [0.4, 0.2, 0.2, 0.2, -0.2]
     with pytest.raises(ValueError, match="unknown task"):
         make_reward_functions(db=None, config=None, tasks=("chat",))
 
 
-def test_functions_score_their_task_and_return_none_for_others(batch, commerce_db):
+@pytest.mark.parametrize("config", [None, STUDY])
+def test_functions_score_their_task_and_return_none_for_others(batch, commerce_db, config):
     records, completions = batch
-    funcs = make_reward_functions(db=commerce_db, config=None)
-    weights = reward_weights(None)
+    funcs = make_reward_functions(db=commerce_db, config=config)
+    weights = reward_weights(config)
     kwargs = {"prompts": [r["prompt"] for r in records], "completions": completions,
               "task": [r["task"] for r in records], "reference": [r["reference"] for r in records],
               "source": [r["source"] for r in records], "trainer_state": None, "log_metric": None}
     outputs = {f.__name__: f(**kwargs) for f in funcs}
     for i, rec in enumerate(records):
-        expected = score(rec, completions[i], db=commerce_db)
+        expected = score(rec, completions[i], db=commerce_db, config=config)
         mine = {name.split("/")[1]: out[i] for name, out in outputs.items() if name.startswith(rec["task"] + "/")}
         others = [out[i] for name, out in outputs.items() if not name.startswith(rec["task"] + "/")]
         assert mine == dict(expected.components)
@@ -69,8 +82,8 @@ def test_missing_task_column_uses_the_classifier_and_json_references(batch):
     out = funcs["push/length"](prompts=[r["prompt"] for r in records], completions=completions,
                                reference=[json.dumps(r["reference"]) for r in records])
     assert out[0] == 1.0 and out[1] is None and out[2] is None
-    assert funcs["extraction/reference_match"]([records[1]["prompt"]], [completions[1]],
-                                               reference=[json.dumps(EXTRACTION_REF)]) == [1.0]
+    assert funcs["extraction/sentiment"]([records[1]["prompt"]], [completions[1]],
+                                         reference=[json.dumps(EXTRACTION_REF)]) == [1.0]
 
 
 def test_identical_items_are_scored_once(batch, monkeypatch):

@@ -20,16 +20,16 @@ SFT_LOSS = "sft_loss.png"
 EVAL_MEANS = "eval_means.png"
 
 
-def grpo_validation(histories: dict[int, pd.DataFrame], out_dir: Path) -> str | None:
-    """GRPO validation reward over steps: one panel per task, one line per seed."""
+def grpo_validation(histories: dict[str, pd.DataFrame], out_dir: Path) -> str | None:
+    """GRPO validation reward over steps: one panel per task, one line per GRPO arm (run and seed)."""
     panels = [t for t in (*TASKS, "overall") if any((h["task"] == t).any() for h in histories.values())]
     if not panels:
         return None
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3), sharey=True, squeeze=False)
     for ax, task in zip(axes[0], panels):
-        for seed, history in sorted(histories.items()):
+        for arm, history in histories.items():
             rows = history[history["task"] == task]
-            ax.plot(rows["step"], rows["reward"], marker="o", markersize=3, label=f"seed {seed}")
+            ax.plot(rows["step"], rows["reward"], marker="o", markersize=3, label=arm)
         ax.set_title(task)
         ax.set_xlabel("GRPO step")
         ax.grid(alpha=0.3)

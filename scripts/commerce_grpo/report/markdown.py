@@ -1,7 +1,7 @@
 """Render results/final_report.md from the report dict alone.
 
 Rendering takes nothing but the dict that is also written to final_report.json, so every number in
-the Markdown is in the JSON (DESIGN.md contract).
+the Markdown is in the JSON (docs/contracts.md).
 """
 from __future__ import annotations
 
@@ -18,30 +18,40 @@ REAL_RECIPE = "snakemake --configfile config/tucano2-0.5b.yaml --cores 1 --resou
 def render(report: dict) -> str:
     sections = [
         f"# commerce-grpo final report — {report['header']['run_name']}",
-        _demo_banner(report) if report["demo"] else None,
+        _banner(report),
         _header(report["header"]),
         _data(report["data"]),
         _audit(report["audit"]),
         _curves(report["figures"]),
         _entropy(report.get("entropy")),
-        _best(report["best"], report["seeds"]),
+        _best(report["best"]),
         _results(report),
         _diagnosis(report["scenario"], report["diagnosis_rules"], report["diagnosis"]),
         _examples(report["examples"]),
-        _missing(report["seeds"], report["arms"]),
         _method(report["statistics"]),
         "## Rebuild\n\n```bash\n" + report["rebuild_command"] + "\n```",
     ]
     return "\n\n".join(s for s in sections if s) + "\n"
 
 
-def _demo_banner(report: dict) -> str:
-    return (
-        "> **Demo run.** This report comes from the embedded tiny model "
-        f"(`model.id: {report['header']['model']}`), a few CPU training steps on a synthetic "
-        "commerce.db: it shows that every stage works end to end, not what GRPO does for a real model. "
-        f"Run the real recipe (Tucano2-0.5B, the study's V4.2) with `{REAL_RECIPE}`."
-    )
+DATA_SOURCES = {
+    "synthetic": "a **synthetic** commerce.db (seeded generator with Olist's schema)",
+    "olist": "the **Olist** CSVs (real Brazilian e-commerce orders and reviews)",
+}
+
+
+def _banner(report: dict) -> str:
+    """What the numbers are about: data source and reward preset always; the demo caveat on demo runs."""
+    data = DATA_SOURCES[report["data_source"]]
+    lines = [f"> Data: {data}. Rewards: preset `{report['reward_preset']}` (`rewards.preset`); every reward "
+             "below is that preset's score."]
+    if report["demo"]:
+        lines.append(
+            "> **Demo run.** This report comes from the embedded tiny model "
+            f"(`model.id: {report['header']['model']}`) and a few CPU training steps: it shows that every "
+            "stage works end to end, not what GRPO does for a real model. "
+            f"Run the real recipe (Tucano2-0.5B, the study's V4.2) with `{REAL_RECIPE}`.")
+    return "\n>\n".join(lines)
 
 
 def _header(header: dict) -> str:
@@ -66,25 +76,19 @@ def _header(header: dict) -> str:
 
 
 def _data(data: dict) -> str:
-    """Prompts per split and task (the pairs stage's ``counts``), prompt lengths, anything scalar."""
-    counts = data.get("counts") if isinstance(data.get("counts"), dict) else {
-        k: v for k, v in data.items() if isinstance(v, dict) and v and all(_is_number(x) for x in v.values())}
-    parts = ["## Data"]
-    if counts:
-        seen = {c for v in counts.values() for c in v}
-        columns = [t for t in TASKS if t in seen] + sorted(seen - set(TASKS))
-        parts.append(_table(["Split", *columns, "total"],
-                            [(s, *(v.get(c, 0) for c in columns), sum(v.values())) for s, v in counts.items()]))
-    lengths = data.get("lengths")
-    if isinstance(lengths, dict) and lengths:
-        rows = [(task, *(_summary(v.get(kind)) for kind in ("prompt_chars", "reference_chars")))
-                for task, v in lengths.items() if isinstance(v, dict)]
+    """Prompts per split and task (the pair stats' ``counts``) and prompt/reference lengths."""
+    counts = data["counts"]
+    seen = {c for v in counts.values() for c in v}
+    columns = [t for t in TASKS if t in seen] + sorted(seen - set(TASKS))
+    parts = [f"## Data\n\nSource: {DATA_SOURCES[data['source']]}.",
+             _table(["Split", *columns, "total"],
+                    [(s, *(v.get(c, 0) for c in columns), sum(v.values())) for s, v in counts.items()])]
+    rows = [(task, *(_summary(v.get(kind)) for kind in ("prompt_chars", "reference_chars")))
+            for task, v in data["lengths"].items()]
+    if rows:
         parts.append("Characters per prompt (user message) and per gold reference, mean (p50–p95):\n\n"
                      + _table(["Task", "prompt chars", "reference chars"], rows))
-    scalars = {k: v for k, v in data.items() if _is_number(v) or isinstance(v, str)}
-    if scalars:
-        parts.append(_table(["", ""], list(scalars.items())))
-    return "\n\n".join(parts) if len(parts) > 1 else "## Data\n\nNo pair statistics found."
+    return "\n\n".join(parts)
 
 
 def _summary(summary) -> str:
@@ -94,24 +98,29 @@ def _summary(summary) -> str:
 
 
 def _audit(audit: dict) -> str:
-    text = "## Reward audit\n\n"
-    if not audit["per_task"]:
-        return text + "No per-task Spearman ρ found in the audit file."
+    gate = audit["gate"]
+    text = (f"## Reward audit\n\nPreset audited: `{audit['preset']}`. Gate per task: Spearman ρ of the reward "
+            f"vs the mean rater score ≥ {gate['min_spearman']}, adversarial items ranked below the honest answer "
+            f"≥ {gate['min_adversarial_accuracy']:.0%}; gold SQL through the sandbox ≥ {gate['min_gold_sql']}. "
+            f"Gate passed: {_yes(audit['passed'])}.\n\n")
     rows = [
-        (task, _num(v.get("spearman")), v.get("n", ""), _yes(v["passed"]) if v.get("passed") is not None else "")
+        (task, v["n_items"], v["n_prompts"], ", ".join(map(str, v["raters"])),
+         ", ".join(f"{r} {_num(rho)}" for r, rho in v["spearman_per_rater"].items()), _num(v["spearman_mean"]),
+         f"{v['inter_rater']['metric']} {_num(v['inter_rater']['value'])}", _pct(v["adversarial_accuracy"]),
+         _yes(v["passed"]), "; ".join(v["reasons"]) or "—")
         for task, v in audit["per_task"].items()
     ]
-    text += f"Gate: Spearman ρ ≥ {audit['gate']} per task (reward vs human score); "
-    text += f"gate passed: {_yes(audit['passed']) if audit['passed'] is not None else 'not recorded'}.\n\n"
-    text += _table(["Task", "Spearman ρ", "n", "passes gate?"], rows)
-    parser = audit.get("parser")
+    text += _table(["Task", "items", "prompts", "raters", "ρ per rater", "ρ vs mean rater", "inter-rater",
+                    "adversarial ranked below honest", "passes?", "reasons"], rows)
+    sandbox = audit["sandbox"]
+    text += (f"\n\nSQL sandbox: {sandbox['gold_checked']} gold queries checked, lowest score "
+             f"{_num(sandbox['gold_min_score'])}, {sandbox['errors']} errors; passed: {_yes(sandbox['passed'])}.")
+    parser = audit["parser"].get("total")
     if isinstance(parser, dict) and parser.get("n"):
         text += (f"\n\nParser audit: of {parser['n']} renderings of gold extractions the way small models write "
                  f"them, {parser.get('json_loads')} parse with plain `json.loads`, {parser.get('ours')} with our "
-                 f"parser, {parser.get('ours_equal_gold')} read back equal to gold (seed 001: the PT-BR decimal bug).")
-    if audit.get("reward_errors") is not None:
-        text += f"\n\nReward functions that raised on audit items: {audit['reward_errors']}."
-    return text
+                 f"parser, {parser.get('ours_equal_gold')} read back equal to gold (L-parser: the PT-BR decimal bug).")
+    return text + f"\n\nReward functions that raised on audit items: {audit['reward_errors']}."
 
 
 def _curves(figures: dict) -> str:
@@ -122,25 +131,25 @@ def _curves(figures: dict) -> str:
 
 
 def _entropy(entropy: dict | None) -> str | None:
-    if not entropy or not entropy["seeds"]:
+    if not entropy or not entropy["arms"]:
         return None
-    rows = [(seed, _num(e["min_entropy"], 4), _cell(e["min_step"]),
+    rows = [(f"`{arm}`", _num(e["min_entropy"], 4), _cell(e["min_step"]),
              f"**yes, at step {e['collapsed_at']}**" if e["collapsed_at"] is not None else "no")
-            for seed, e in entropy["seeds"].items()]
+            for arm, e in entropy["arms"].items()]
     return ("### Entropy collapse\n\nPolicy entropy of the GRPO rollouts (`metrics.csv`; steps whose "
             "completions were all truncated are left out). Collapse = entropy below "
-            f"{entropy['floor']} (`grpo.entropy_floor`): seed 003 saw the reward crash after it.\n\n"
-            + _table(["Seed", "lowest entropy", "at step", "collapsed?"], rows))
+            f"{entropy['floor']} (`grpo.entropy_floor`): in the study the reward crashed after it (L-entropy).\n\n"
+            + _table(["Arm", "lowest entropy", "at step", "collapsed?"], rows))
 
 
-def _best(best: dict, seeds: dict) -> str:
-    text = "## Best checkpoint per seed\n\n"
+def _best(best: dict) -> str:
+    text = "## Best checkpoint per GRPO arm\n\n"
     if not best:
-        return text + "No best.json found."
-    flat = {seed: _flatten(b) for seed, b in best.items()}
+        return text + "No GRPO arm in this run."
+    flat = {arm: _flatten(b) for arm, b in best.items()}
     keys = list(dict.fromkeys(k for b in flat.values() for k in b))
     rows = [(k, *(_cell(b.get(k)) for b in flat.values())) for k in keys]
-    return text + _table(["", *(f"seed {seed}" for seed in flat)], rows)
+    return text + _table(["", *(f"`{arm}`" for arm in flat)], rows)
 
 
 def _flatten(best: dict) -> dict:
@@ -155,22 +164,34 @@ def _flatten(best: dict) -> dict:
 
 
 def _results(report: dict) -> str:
+    """Per GRPO run: what GRPO did (vs its init arm), then the whole recipe vs base (the study's
+    table), then each recipe side by side; SFT vs base last. Each heading names the stage credited."""
     comparisons = report["comparisons"]
-    parts = ["## Results", _eval_means_figure(report["figures"])]
+    stages = report["stages"]
+    parts = ["## Results", _eval_means_figure(report["figures"]),
+             "Every table names the stage its differences credit. **better**/**worse**: the exact one-sided test "
+             "in that direction is significant after Holm (see Statistics)."]
     for group, info in report["arms"]["groups"].items():
-        pooled = info["pooled"]
+        pooled, init = info["pooled"], info["init_arm"]
         seeds = ", ".join(str(s) for s in info["seeds"])
-        parts.append(f"### {group}: pooled over seeds {seeds} vs base\n\n"
-                     f"`{pooled}` = each prompt's mean reward over the seeds. " + _study_table(comparisons, pooled))
+        run_arms = (pooled, *info["arms"].values())
+        grpo = [c for c in comparisons if c["arm"] in run_arms and c["baseline"] == init]
+        if grpo:
+            parts.append(f"### {group} vs {init}, the arm it started from — credits {stages['grpo']}\n\n"
+                         f"`{pooled}` = each prompt's mean reward over seeds {seeds}.\n\n" + _comparison_table(grpo))
+        if init != "base":
+            parts.append(f"### {group} vs base — credits {stages['sft+grpo']}\n\n"
+                         + _study_table(comparisons, pooled))
         parts.append(_seed_table([r for r in report["seed_summary"] if r["group"] == group]))
-        for seed, arm in info["arms"].items():
-            parts.append(f"#### Seed {seed} (`{arm}`) vs base\n\n" + _study_table(comparisons, arm))
-        versus_sft = [c for c in comparisons if c["baseline"] == "sft" and c["arm"] in (pooled, *info["arms"].values())]
-        if versus_sft:
-            parts.append(f"### {group} vs SFT\n\n" + _comparison_table(versus_sft))
+        if init != "base":
+            for seed, arm in info["arms"].items():
+                parts.append(f"#### Seed {seed} (`{arm}`) vs base\n\n" + _study_table(comparisons, arm))
+        recipe = [c for c in comparisons if c["arm"] in run_arms and c["stage"] == "recipe"]
+        if recipe:
+            parts.append(f"### {group} vs sft — credits {stages['recipe']}\n\n" + _comparison_table(recipe))
     sft = [c for c in comparisons if (c["arm"], c["baseline"]) == ("sft", "base")]
     if sft:
-        parts.append("### SFT vs base\n\n" + _comparison_table(sft))
+        parts.append(f"### SFT vs base — credits {stages['sft']}\n\n" + _comparison_table(sft))
     return "\n\n".join(p for p in parts if p)
 
 
@@ -178,84 +199,83 @@ def _eval_means_figure(figures: dict) -> str | None:
     return f"![Mean eval reward per arm and task]({figures['eval_means']})" if figures.get("eval_means") else None
 
 
+TEST_HEADERS = ["Δ", "Δ%", "p (exact)", "p (Holm)", "p worse (Holm)", "p scipy default", "r", "95% CI of Δ",
+                "tied", "outcome"]
+
+
 def _study_table(comparisons: list[dict], arm: str) -> str:
-    """The study's table (seed 003 §4) with SFT as a column, Holm, effect size and CI added."""
+    """The study's table (arm vs base) with SFT as a column, exact p, Holm, both directions, effect size, CI."""
     rows = []
     for c in (c for c in comparisons if c["arm"] == arm and c["baseline"] == "base"):
         sft = next((s for s in comparisons if (s["arm"], s["baseline"], s["task"]) == ("sft", "base", c["task"])), None)
         rows.append((_task(c["task"]), _num(c["mean_baseline"]), _num(sft["mean_arm"]) if sft else "—",
                      _num(c["mean_arm"]), *_test_cells(c)))
-    return "Significance: Holm-adjusted p < α across the tasks.\n\n" + _table(
-        ["Task", "Base", "SFT", "Tuned", "Δ", "Δ%", "p", "p (Holm)", "r", "95% CI of Δ", "tied", "significant?"], rows)
+    return _table(["Task", "Base", "SFT", "Tuned", *TEST_HEADERS], rows)
 
 
 def _comparison_table(comparisons: list[dict]) -> str:
-    rows = [(f"`{c['arm']}`", _task(c["task"]), _num(c["mean_baseline"]), _num(c["mean_arm"]), *_test_cells(c))
-            for c in comparisons]
-    return _table(["Arm", "Task", "Baseline", "Arm mean", "Δ", "Δ%", "p", "p (Holm)", "r", "95% CI of Δ", "tied",
-                   "significant?"], rows)
+    rows = [(f"`{c['arm']}`", f"`{c['baseline']}`", _task(c["task"]), _num(c["mean_baseline"]), _num(c["mean_arm"]),
+             *_test_cells(c)) for c in comparisons]
+    return _table(["Arm", "Baseline", "Task", "Baseline mean", "Arm mean", *TEST_HEADERS], rows)
 
 
 def _test_cells(c: dict) -> tuple:
     delta_pct = f"{c['delta_pct']:+.1f}%" if c["delta_pct"] is not None else "—"
     ci = f"[{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]" if c["ci95"] and None not in c["ci95"] else "—"
-    p = _p(c["p_value"]) if c["p_value"] is not None else ("n/a (all tied)" if c["tied"] == c["n"] else "n/a")
-    return (f"{c['delta']:+.3f}", delta_pct, p, _p(c["p_holm"]), _num(c["effect_size"], signed=True), ci,
-            f"{c['tied']}/{c['n']}", _yes(c["significant"]))
+    p = _p(c["p_value"]) + (" (all tied)" if c["tied"] == c["n"] else "")
+    outcome = {"better": "**better**", "worse": "**worse**"}.get(c["outcome"], "no sig. difference")
+    return (f"{c['delta']:+.3f}", delta_pct, p, _p(c["p_holm"]), _p(c["p_holm_less"]),
+            _p(c["p_value_scipy_default"]), _num(c["effect_size"], signed=True), ci, f"{c['tied']}/{c['n']}", outcome)
 
 
 def _seed_table(rows: list[dict]) -> str:
     if not rows:
         return ""
-    seeds = rows[0]["seeds"]
+    seeds, init = rows[0]["seeds"], rows[0]["init_arm"]
+    delta_init = [] if init == "base" else [_pm(r["delta_init_mean"], r["delta_init_sd"], signed=True) for r in rows]
     body = [(_task(r["task"]), *(_num(r["per_seed_mean"][str(s)]) for s in seeds), _pm(r["mean"], r["sd"]),
-             _pm(r["delta_mean"], r["delta_sd"], signed=True)) for r in rows]
-    return "Across seeds (mean ± sd of per-seed means; sd needs two seeds):\n\n" + _table(
-        ["Task", *(f"seed {s}" for s in seeds), "mean ± sd", "Δ vs base mean ± sd"], body)
+             *([delta_init[k]] if delta_init else []), _pm(r["delta_mean"], r["delta_sd"], signed=True))
+            for k, r in enumerate(rows)]
+    headers = ["Task", *(f"seed {s}" for s in seeds), "mean ± sd",
+               *([f"Δ vs {init} mean ± sd"] if delta_init else []), "Δ vs base mean ± sd"]
+    return "Across seeds (mean ± sd of per-seed means; sd needs two seeds):\n\n" + _table(headers, body)
 
 
 def _diagnosis(scenario: dict, rules: list[str], diagnosis: list[dict]) -> str:
     label = f"Scenario {scenario['scenario']}" if scenario["scenario"] else "No scenario"
-    text = ("## Diagnosis per task\n\nFollowing the handoff's decision tree (seed 001). "
-            f"Overall: **{label}** — {scenario['text']}.\n\nPer task, the first rule that applies:\n\n"
+    text = ("## Diagnosis per task\n\nFollowing the handoff's decision tree. "
+            f"Where the final model stands (pooled GRPO vs base): **{label}** — {scenario['text']}.\n\n"
+            "What GRPO did, per task: the pooled GRPO arm against the arm it started from (never against base, "
+            "which would credit GRPO with SFT's gains); the first rule that applies:\n\n"
             + "\n".join(f"{k}. {rule}" for k, rule in enumerate(rules, 1)) + "\n\n")
     rows = []
     for d in diagnosis:
         e = d["evidence"]
-        rows.append((_task(d["task"]), f"**{d['verdict']}**", d["reason"], _num(e["tuned_mean"]),
-                     _num(e["delta"], signed=True), _p(e["p_holm"]), _num(e["audit_spearman"]),
-                     _cell(e["train_prompts"]), _num(e["validation_gain"], signed=True),
+        rows.append((_task(d["task"]), f"**{d['verdict']}**", d["reason"], _cell(e["init_arm"]), _num(e["init_mean"]),
+                     _num(e["grpo_mean"]), _num(e["delta"], signed=True), _p(e["p_holm"]), _p(e["p_holm_less"]),
+                     _num(e["audit_spearman"]), _cell(e["train_prompts"]), _num(e["validation_gain"], signed=True),
                      _cell(e["validation_best_at_last_eval"]), _num(e["same_reward_different_text"])))
-    return text + _table(["Task", "Verdict", "Why", "Tuned", "Δ", "p (Holm)", "audit ρ", "train prompts",
-                          "val. gain first→best", "best at last eval", "same reward, different text"], rows)
+    return text + _table(["Task", "Verdict", "Why", "Init arm", "Init", "GRPO", "Δ", "p better (Holm)",
+                          "p worse (Holm)", "audit ρ", "train prompts", "val. gain first→best", "best at last eval",
+                          "same reward, different text"], rows)
 
 
 def _examples(examples: list[dict]) -> str:
-    text = ["## Examples (base vs tuned)",
-            "Per task, the eval prompt where the tuned arm gained most over base (first id on ties)."]
+    text = ["## Examples (init arm vs GRPO)",
+            "Per task, the eval prompt where the GRPO arm gained most over the arm it started from (first id on ties)."]
     for e in examples:
-        text.append(f"### {e['task']} — `{e['id']}` (`{e['arm']}`)\n\n"
-                    f"Base (reward {_num(e['base_reward'])}):\n\n{_fenced(e['base_completion'])}\n\n"
-                    f"Tuned (reward {_num(e['tuned_reward'])}):\n\n{_fenced(e['tuned_completion'])}")
-    return "\n\n".join(text) if examples else "## Examples\n\nNo tuned arm finished."
-
-
-def _missing(seeds: dict, arms: dict) -> str:
-    text = "## Missing seeds and arms\n\n"
-    lines = [f"- {what}: seeds {', '.join(map(str, missing))}" for what, missing in seeds["missing"].items() if missing]
-    if arms["missing"]:
-        lines.append(f"- configured arms without eval records: {', '.join(arms['missing'])}")
-    if not lines:
-        return text + f"None: every configured seed ({', '.join(map(str, seeds['configured']))}) finished."
-    return text + "The report ran with what finished (e.g. under `--keep-going`):\n\n" + "\n".join(lines)
+        text.append(f"### {e['task']} — `{e['id']}` (`{e['init_arm']}` → `{e['arm']}`)\n\n"
+                    f"{e['init_arm']} (reward {_num(e['init_reward'])}):\n\n{_fenced(e['init_completion'])}\n\n"
+                    f"GRPO (reward {_num(e['tuned_reward'])}):\n\n{_fenced(e['tuned_completion'])}")
+    return "\n\n".join(text) if examples else "## Examples\n\nNo GRPO arm finished."
 
 
 def _method(statistics: dict) -> str:
     return ("## Statistics\n\n"
             f"- Test: {statistics['test']}\n- Effect size: {statistics['effect_size']}\n"
             f"- Interval: {statistics['interval']}\n- Multiple testing: {statistics['multiple_testing']}\n"
-            f"- Pooling: {statistics['pooling']}\n- α = {statistics['alpha']}\n"
-            f"- Zero differences: {statistics['zero_differences']}")
+            f"- Stages: {statistics['stages']}\n"
+            f"- Pooling: {statistics['pooling']}\n- α = {statistics['alpha']}")
 
 
 def _table(headers: list[str], rows: list[tuple]) -> str:
@@ -284,6 +304,10 @@ def _p(value) -> str:
     if not _is_number(value) or not math.isfinite(value):
         return "n/a"
     return f"{value:.2e}" if value < 1e-4 else f"{value:.4f}"
+
+
+def _pct(value) -> str:
+    return f"{value:.0%}" if _is_number(value) and math.isfinite(value) else "n/a"
 
 
 def _pm(mean, sd, signed: bool = False) -> str:

@@ -43,22 +43,24 @@ def stage_times(benchmarks: dict[str, float]) -> dict[str, float]:
     return stages
 
 
-def header(*, config: dict, metas: dict[str, dict], benchmarks: dict[str, float]) -> dict:
-    """The report header: what ran, on what, how long each stage took."""
-    model = config.get("model", {})
-    devices = sorted({m["device"] for m in metas.values() if m.get("device")})
-    backends = sorted({m["backend"] for m in metas.values() if m.get("backend")})
+def header(*, run_name: str, model: dict, decoding: dict, config_hash: str, metas: dict[str, dict],
+           benchmarks: dict[str, float]) -> dict:
+    """The report header: what ran, on what, how long each stage took.
+
+    ``model`` and ``decoding`` are the config's ``model`` and ``evaluate`` sections; ``config_hash``
+    is :func:`config_hash` of the whole config, computed by the rule (the report gets no config).
+    """
     return {
-        "run_name": config.get("run_name"),
-        "model": model.get("id"),
-        "backend_config": model.get("backend"),
-        "backend": backends or None,
-        "device": devices or None,
-        "load_in_4bit": model.get("load_in_4bit"),
-        "config_hash": config_hash(config),
+        "run_name": run_name,
+        "model": model["id"],
+        "backend_config": model["backend"],
+        "backend": sorted({m["backend"] for m in metas.values()}) or None,
+        "device": sorted({m["device"] for m in metas.values()}) or None,
+        "load_in_4bit": model["load_in_4bit"],
+        "config_hash": config_hash,
         "packages": package_versions(),
         "git_commit": git_commit(),
-        "decoding": config.get("evaluate"),
+        "decoding": decoding,
         "stage_seconds": stage_times(benchmarks),
         "job_seconds": benchmarks,
     }

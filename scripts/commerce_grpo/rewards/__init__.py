@@ -1,6 +1,9 @@
-"""Rewards: the product specification (seed 003 §10), one module per task.
+"""Rewards: the product specification (L-reward-spec), one module per task.
 
-``score(record, completion, *, db=None, config=None) -> Reward`` scores one completion; ``trl``
+``score(record, completion, *, db=None, config=None) -> Reward`` scores one completion with the
+preset ``config["preset"]`` names: ``correctness`` (default; the task modules of this package:
+right for this input, in this task's format) or ``study`` (``rewards.study``: the study's
+published reward, to reproduce the recipe). Weights per preset: ``rewards.config``. ``trl``
 exposes each task component as a TRL reward function; ``weighting`` holds the MT-GRPO IWU task
 weights; ``errors`` counts rewards that raised (scored 0) for training to log.
 """

@@ -1,6 +1,6 @@
 """Route a prompt to its task: by the system prompt first, by keywords only as a fallback.
 
-Seed 003 §7: the study's keyword classifier scored insights prompts that mentioned
+L-classifier: the study's keyword classifier scored insights prompts that mentioned
 "reengajamento" as push notifications (a 120-character penalty on analyses). The system prompts
 in ``commerce_grpo.prompts`` open with a distinct sentence per task, so routing reads them; the
 fallback checks insights before push for the same reason.

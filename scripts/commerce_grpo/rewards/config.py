@@ -1,8 +1,20 @@
-"""The ``rewards`` section of config.yaml, merged over defaults and turned into weights.
+"""Reward presets and the ``rewards`` section of config.yaml, resolved into per-task weights.
 
-Each task section maps a component to its weight; a key ending in ``_penalty`` is a penalty whose
-component (the key without the suffix) enters the total with the negative of that weight. The
-positive weights of a task sum to 1, so a perfect answer scores exactly 1.
+The weights have one home: ``PRESETS`` below. config.yaml names a preset (``rewards.preset``) and
+may override single weights of it (``rewards.<task>.<component>``); the schema checks keys and
+types only. Presets:
+
+- ``correctness`` (default): whether the answer is right for this input, in this task's format
+  (L-reward-spec). Per-field agreement with gold carries extraction; the query's result carries
+  sql_qa; push and insights pay for the prompt's concrete content, in fluent PT-BR. Components
+  are already multiplied by the task's format gate and quality factors, so an answer in another
+  task's format, in Spanish, a keyword salad or a restatement of the prompt scores 0 or near it.
+- ``study``: the study's published reward (keyword tiers and format credit with the V4.2.1
+  hotfixes), kept so the recipe can be reproduced as published.
+
+A key ending in ``_penalty`` is a penalty whose component (the key without the suffix) enters
+the total with the negative of that weight. The positive weights of a task sum to 1, so a perfect
+answer scores exactly 1.
 """
 from __future__ import annotations
 
@@ -13,66 +25,95 @@ from typing import Any, Mapping
 
 from commerce_grpo.prompts import TASKS
 
-DEFAULTS: dict[str, dict[str, float]] = {
-    # Seed 003 §10 plus a reference-match component (field agreement with gold).
-    "extraction": {
-        "json_valid": 0.25,
-        "schema_complete": 0.25,
-        "value_valid": 0.30,
-        "reference_match": 0.20,
-        "sentiment_mismatch_penalty": 0.20,
+PRESETS: dict[str, dict[str, dict[str, float]]] = {
+    "correctness": {
+        # Field agreement with the review's gold labels; ``format`` is format quality times
+        # accuracy, so format never pays a wrong answer. See rewards/extraction.py.
+        "extraction": {
+            "sentiment": 0.15,
+            "sentiment_score": 0.15,
+            "issues": 0.25,
+            "complaint_category": 0.15,
+            "would_recommend": 0.10,
+            "churn_band": 0.10,
+            "format": 0.10,
+        },
+        # The result against gold is the core; nothing a multi-column shotgun can collect.
+        "sql_qa": {"result_match": 0.70, "executes": 0.10, "explanation": 0.10, "numbers": 0.10},
+        # The summary's facts, recommendations that act on them in the right direction.
+        "insights": {"facts": 0.35, "actions": 0.20, "grounded": 0.15, "direction": 0.15, "structure": 0.15},
+        # The intent done with the context's concrete content, short, friendly, one message.
+        "push": {"intent": 0.30, "content": 0.30, "length": 0.15, "call_to_action": 0.15, "tone": 0.10},
     },
-    # Execution against commerce.db carries most of the weight; the study's four tiers
-    # (0.30/0.25/0.25/0.20, scaled to 0.35) remain as partial credit.
-    "sql_qa": {
-        "result_match": 0.45,
-        "executes": 0.20,
-        "sql_structure": 0.105,
-        "query_explanation": 0.0875,
-        "numbers": 0.0875,
-        "domain": 0.07,
+    "study": {
+        # The study's reward plus a reference-match component (field agreement with gold).
+        "extraction": {
+            "json_valid": 0.25,
+            "schema_complete": 0.25,
+            "value_valid": 0.30,
+            "reference_match": 0.20,
+            "sentiment_mismatch_penalty": 0.20,
+        },
+        # Execution against commerce.db carries most of the weight; the study's four tiers
+        # (0.30/0.25/0.25/0.20, scaled to 0.35) remain as partial credit.
+        "sql_qa": {
+            "result_match": 0.45,
+            "executes": 0.20,
+            "sql_structure": 0.105,
+            "query_explanation": 0.0875,
+            "numbers": 0.0875,
+            "domain": 0.07,
+        },
+        # The study's (action 0.40, length 0.30, structure 0.20, domain 0.10) with 0.20 moved to
+        # using the facts of the data summary.
+        "insights": {"action_words": 0.30, "length": 0.20, "structure": 0.20, "domain": 0.10, "facts": 0.20},
+        # V4.2.1 hotfix (steep length decay, formal e-mail penalty; L-push-length); "intent"
+        # checks that the message does what the push was for.
+        "push": {"length": 0.40, "portuguese": 0.20, "intent": 0.20, "creativity": 0.20, "formal_penalty": 0.20},
     },
-    # Seed 003 §10 (action 0.40, length 0.30, structure 0.20, domain 0.10) with 0.20 moved to
-    # using the facts of the data summary.
-    "insights": {
-        "action_words": 0.30,
-        "length": 0.20,
-        "structure": 0.20,
-        "domain": 0.10,
-        "facts": 0.20,
-    },
-    # Seed 003 §10 with the V4.2.1 hotfix (steep length decay, formal e-mail penalty); "intent"
-    # checks that the message does what the push was for.
-    "push": {
-        "length": 0.40,
-        "portuguese": 0.20,
-        "intent": 0.20,
-        "creativity": 0.20,
-        "formal_penalty": 0.20,
-    },
-    "sql": {"timeout_s": 2.0, "max_rows": 1000, "rel_tol": 1.0e-3, "abs_tol": 5.0e-3},
 }
-
+DEFAULT_PRESET = "correctness"
+# SQL sandbox limits for a completion's query, and the numeric tolerance of the result comparison
+# (|a-b| <= max(rel_tol*|b|, abs_tol)).
+SQL_DEFAULTS: dict[str, float] = {"timeout_s": 2.0, "max_rows": 1000, "rel_tol": 1.0e-3, "abs_tol": 5.0e-3}
 PENALTY_SUFFIX = "_penalty"
 
 
-def _merge(config: Mapping[str, Any] | None) -> dict[str, dict[str, float]]:
-    merged = copy.deepcopy(DEFAULTS)
-    for section, values in (config or {}).items():
-        if section not in DEFAULTS:
-            raise ValueError(f"rewards config: unknown section {section!r} (known: {sorted(DEFAULTS)})")
+def preset_weights(preset: str = DEFAULT_PRESET) -> dict[str, dict[str, float]]:
+    """A copy of a preset's per-task weight table (config form: penalties as ``*_penalty`` keys)."""
+    if preset not in PRESETS:
+        raise ValueError(f"rewards config: unknown rewards.preset {preset!r} (known: {sorted(PRESETS)})")
+    return copy.deepcopy(PRESETS[preset])
+
+
+def _number(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"rewards config: {key} must be a number >= 0, got {value!r}")
+    return value
+
+
+def _merge(config: Mapping[str, Any] | None) -> tuple[str, dict[str, dict[str, float]], dict[str, float]]:
+    config = dict(config or {})
+    preset = config.pop("preset", DEFAULT_PRESET)
+    config.pop("judge", None)  # the optional LLM judge: its own reward function (rewards/judge.py)
+    if not isinstance(preset, str):
+        raise ValueError(f"rewards config: rewards.preset must be a preset name, got {preset!r}")
+    tables = preset_weights(preset)
+    sql = dict(SQL_DEFAULTS)
+    for section, values in config.items():
+        if section not in tables and section != "sql":
+            raise ValueError(f"rewards config: unknown section {section!r} "
+                             f"(known: preset, sql, judge, {', '.join(TASKS)})")
         if not isinstance(values, Mapping):
             raise ValueError(f"rewards config: section {section!r} must be a mapping, got {values!r}")
+        target = sql if section == "sql" else tables[section]
         for key, value in values.items():
-            if key not in DEFAULTS[section]:
-                raise ValueError(
-                    f"rewards config: unknown key rewards.{section}.{key} "
-                    f"(known: {sorted(DEFAULTS[section])})"
-                )
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"rewards config: rewards.{section}.{key} must be a number >= 0, got {value!r}")
-            merged[section][key] = value
-    return merged
+            if key not in target:
+                where = "" if section == "sql" else f" of preset {preset!r}"
+                raise ValueError(f"rewards config: unknown key rewards.{section}.{key}{where} "
+                                 f"(known: {sorted(target)})")
+            target[key] = _number(f"rewards.{section}.{key}", value)
+    return preset, tables, sql
 
 
 def _task_weights(section: str, values: Mapping[str, float]) -> dict[str, float]:
@@ -92,12 +133,11 @@ def _task_weights(section: str, values: Mapping[str, float]) -> dict[str, float]
 
 
 class RewardSettings:
-    """Resolved rewards config: per-task weights (penalties negative) and the SQL sandbox limits."""
+    """Resolved rewards config: the preset, per-task weights (penalties negative), SQL limits."""
 
     def __init__(self, config: Mapping[str, Any] | None = None):
-        merged = _merge(config)
-        self.weights: dict[str, dict[str, float]] = {t: _task_weights(t, merged[t]) for t in TASKS}
-        sql = merged["sql"]
+        self.preset, tables, sql = _merge(config)
+        self.weights: dict[str, dict[str, float]] = {t: _task_weights(t, tables[t]) for t in TASKS}
         if not sql["timeout_s"] > 0 or int(sql["max_rows"]) < 1:
             raise ValueError(f"rewards config: rewards.sql needs timeout_s > 0 and max_rows >= 1, got {sql}")
         self.timeout_s = float(sql["timeout_s"])

@@ -1,7 +1,7 @@
 """Counts reward functions that raised, so a bug costs a logged zero, never a 22-hour run.
 
-Training reads ``count()`` / ``snapshot()`` and logs them every step (DESIGN: "a reward function
-that throws must not kill a run: it scores 0 and the error is counted and logged").
+Training reads ``count()`` / ``snapshot()`` and logs them every step: a reward function that
+throws must not kill a run; it scores 0 and the error is counted and logged.
 """
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ _LOCK = threading.Lock()
 _LOGGED_TRACEBACKS = 5
 
 
-def record(task: str, exc: BaseException) -> None:
-    """Count one failure of ``task``'s reward and log it (full traceback for the first few)."""
+def record(task: str, exc: BaseException, *, outcome: str = "scored 0") -> None:
+    """Count one failure of ``task``'s reward and log it (full traceback for the first few);
+    ``outcome`` says what the item got instead (the LLM judge gives no score, not a 0)."""
     with _LOCK:
         _COUNTS[task] += 1
         n = _COUNTS[task]
     if n <= _LOGGED_TRACEBACKS:
-        log.warning("reward for task %r raised (%d so far); scored 0", task, n, exc_info=exc)
+        log.warning("reward for task %r raised (%d so far); %s", task, n, outcome, exc_info=exc)
 
 
 def count(task: str | None = None) -> int:

@@ -1,12 +1,21 @@
-"""Extraction reward: the 10-field JSON of a customer review (DESIGN.md schema, seed 003 §10).
+"""Extraction reward (correctness preset): does the JSON say what the review says?
 
-Components: json_valid (an object parses: 1, or 0.5 when only json-repair could read it — a
-truncated or Python-syntax object is not valid JSON), schema_complete (fields present / 10), value_valid
-(type and range checks / 10), reference_match (field agreement with gold) and the penalty
-sentiment_mismatch (the sentiment contradicts the review's nota). The type checks are the
-specification the study's model learned from reward alone: booleans must be JSON booleans (not the
-string echo ``"delivery_issue": "delivery_issue"``) and sentiment_score an int that is not a bool
-(V4.2.1 hotfix).
+Format (the gate): one JSON object (fenced or bare) holding the schema's keys, and nothing
+substantive around it. No object, or an object without at least half of the ten fields, is not
+an extraction answer and scores 0 (L-reward-spec).
+
+Correctness carries the weight: agreement with the record's gold labels per field —
+``sentiment``, ``sentiment_score`` (exact; a quarter for off by one), ``issues`` (the set of the
+four problem booleans: a constant "no problem" answer is right only on problem-free reviews,
+where per-boolean agreement would pay it ~80 % everywhere), ``complaint_category``,
+``would_recommend`` and ``churn_band`` (low < 0.34 <= medium < 0.67 <= high). ``format`` is the
+format quality (strict JSON rather than repaired, every field of a valid type, a summary that
+fits) times that accuracy, so format never pays a wrong answer.
+
+Every component is multiplied by two factors. Types: a field of the wrong type (the string echo
+``"delivery_issue": "delivery_issue"``, the study's headline failure) or missing costs 20 % of
+the whole answer, so echoing five booleans scores 0. Extra text: up to 40 characters around the
+object are free ("Aqui está:"), then the answer loses credit linearly, all of it at 240.
 """
 from __future__ import annotations
 
@@ -14,15 +23,19 @@ import re
 from typing import Any, Mapping
 
 from commerce_grpo.prompts import COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, SENTIMENTS
-from commerce_grpo.rewards.parsing import parse_json
-from commerce_grpo.rewards.vocab import fold
+from commerce_grpo.rewards.parsing import parse_json, split_object
 
 BOOL_FIELDS = ("delivery_issue", "product_quality_issue", "wrong_or_missing_item", "seller_service_issue",
                "would_recommend")
+ISSUE_FIELDS = BOOL_FIELDS[:4]
 SUMMARY_MAX_CHARS = 140
+MIN_FIELDS = len(EXTRACTION_FIELDS) // 2
+INVALID_FIELD_COST = 0.2
+FREE_EXTRA_CHARS, ZERO_EXTRA_CHARS = 40, 240
+OFF_BY_ONE_CREDIT = 0.25
 REPAIRED_JSON_CREDIT = 0.5
-_NOTA = re.compile(r"nota\s*(\d)\s*/\s*5")
-_WORD = re.compile(r"\w{3,}")
+CHURN_BANDS = (0.34, 0.67)
+_SPACE = re.compile(r"\s+")
 
 
 def _is_int(v: Any) -> bool:
@@ -30,10 +43,11 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
 
 
-def _valid(field: str, v: Any) -> bool:
+def valid(field: str, v: Any) -> bool:
+    """Whether a value has the type and range the schema gives ``field``."""
     if field == "sentiment":
         return v in SENTIMENTS
     if field == "sentiment_score":
@@ -49,64 +63,71 @@ def _valid(field: str, v: Any) -> bool:
     raise KeyError(field)
 
 
-def _words(text: str) -> set[str]:
-    return set(_WORD.findall(fold(text)))
+def churn_band(v: Any) -> int | None:
+    if not _is_number(v) or not 0.0 <= v <= 1.0:
+        return None
+    return sum(v >= edge for edge in CHURN_BANDS)
 
 
-def _agreement(field: str, v: Any, gold: Any) -> float:
-    """How far one field agrees with gold, in [0, 1]; invalid values never agree."""
-    if not _valid(field, v):
+def _same(field: str, data: Mapping, gold: Mapping) -> float:
+    v, g = data.get(field), gold.get(field)
+    return float(valid(field, v) and v == g)
+
+
+def _issues(data: Mapping, gold: Mapping) -> float:
+    """Jaccard agreement of the problems flagged (both none: 1); any non-boolean flag: 0."""
+    if not all(isinstance(data.get(f), bool) for f in ISSUE_FIELDS):
         return 0.0
-    if field == "sentiment_score":
-        return {0: 1.0, 1: 0.5}.get(abs(v - gold), 0.0) if _is_int(gold) else 0.0
-    if field == "churn_risk":
-        return max(0.0, 1.0 - abs(v - gold) / 0.5) if _is_number(gold) else 0.0
-    if field == "summary":
-        if not isinstance(gold, str):
-            return 0.0
-        a, b = _words(v), _words(gold)
-        return min(1.0, 2 * len(a & b) / len(a | b)) if a | b else 0.0
-    return 1.0 if v == gold else 0.0
-
-
-def review_nota(record: Mapping[str, Any]) -> int | None:
-    """The review's star rating: source.review_score, else "nota N/5" in the user message."""
-    source = record.get("source") or {}
-    nota = source.get("review_score") if isinstance(source, Mapping) else None
-    if _is_int(nota) and 1 <= nota <= 5:
-        return nota
-    for message in record.get("prompt") or []:
-        if isinstance(message, Mapping) and message.get("role") == "user":
-            m = _NOTA.search(str(message.get("content", "")))
-            if m and 1 <= int(m.group(1)) <= 5:
-                return int(m.group(1))
-    return None
-
-
-def _mismatch(data: Mapping[str, Any], nota: int | None) -> float:
-    if nota is None:
+    if not all(isinstance(gold.get(f), bool) for f in ISSUE_FIELDS):
         return 0.0
-    sentiment, score = data.get("sentiment"), data.get("sentiment_score")
-    if (sentiment == "positivo" and nota <= 2) or (sentiment == "negativo" and nota >= 4):
+    said = {f for f in ISSUE_FIELDS if data[f]}
+    true = {f for f in ISSUE_FIELDS if gold[f]}
+    return 1.0 if not said | true else len(said & true) / len(said | true)
+
+
+def _score(data: Mapping, gold: Mapping) -> float:
+    v, g = data.get("sentiment_score"), gold.get("sentiment_score")
+    if not (valid("sentiment_score", v) and _is_int(g)):
+        return 0.0
+    return {0: 1.0, 1: OFF_BY_ONE_CREDIT}.get(abs(v - g), 0.0)
+
+
+def _churn(data: Mapping, gold: Mapping) -> float:
+    said, true = churn_band(data.get("churn_risk")), churn_band(gold.get("churn_risk"))
+    return float(said is not None and said == true)
+
+
+def extra_chars(before: str, after: str) -> int:
+    """Non-space characters of text around the object (fence markers excluded)."""
+    return len(_SPACE.sub("", before)) + len(_SPACE.sub("", after))
+
+
+def extra_factor(n_chars: int) -> float:
+    if n_chars <= FREE_EXTRA_CHARS:
         return 1.0
-    if _is_int(score) and abs(score - nota) >= 2:
-        return 1.0
-    return 0.0
+    return max(0.0, 1.0 - (n_chars - FREE_EXTRA_CHARS) / (ZERO_EXTRA_CHARS - FREE_EXTRA_CHARS))
 
 
 def components(record: Mapping[str, Any], text: str, **_) -> dict[str, float]:
     data, method = parse_json(text)
-    if data is None:
+    if data is None or sum(f in data for f in EXTRACTION_FIELDS) < MIN_FIELDS:
         return {}
-    gold = record.get("reference") or {}
-    present = [f for f in EXTRACTION_FIELDS if f in data]
-    return {
-        "json_valid": REPAIRED_JSON_CREDIT if method == "repair" else 1.0,
-        "schema_complete": len(present) / len(EXTRACTION_FIELDS),
-        "value_valid": sum(_valid(f, data[f]) for f in present) / len(EXTRACTION_FIELDS),
-        "reference_match": (
-            sum(_agreement(f, data[f], gold.get(f)) for f in present) / len(EXTRACTION_FIELDS)
-            if isinstance(gold, Mapping) else 0.0
-        ),
-        "sentiment_mismatch": _mismatch(data, review_nota(record)),
+    gold = record.get("reference")
+    if not isinstance(gold, Mapping):
+        gold = {}
+    n_invalid = sum(not (f in data and valid(f, data[f])) for f in EXTRACTION_FIELDS)
+    before, _, after = split_object(text)
+    factor = max(0.0, 1.0 - INVALID_FIELD_COST * n_invalid) * extra_factor(extra_chars(before, after))
+    fields = {
+        "sentiment": _same("sentiment", data, gold),
+        "sentiment_score": _score(data, gold),
+        "issues": _issues(data, gold),
+        "complaint_category": _same("complaint_category", data, gold),
+        "would_recommend": _same("would_recommend", data, gold),
+        "churn_band": _churn(data, gold),
     }
+    accuracy = sum(fields.values()) / len(fields)
+    quality = ((REPAIRED_JSON_CREDIT if method == "repair" else 1.0)
+               * (1.0 - n_invalid / len(EXTRACTION_FIELDS)))
+    fields["format"] = quality * accuracy
+    return {name: value * factor for name, value in fields.items()}

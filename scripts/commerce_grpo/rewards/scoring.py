@@ -1,19 +1,34 @@
-"""``score(record, completion)``: the one entry point evaluation, training and the audit share."""
+"""``score(record, completion)``: the one entry point evaluation, training and the audit share.
+
+The preset (``rewards.preset``, default ``correctness``) picks the task modules: the correctness
+ones in this package or the study's in ``rewards.study`` (see ``rewards.config``).
+"""
 from __future__ import annotations
 
 import json
 from typing import Any, Mapping
 
 from commerce_grpo.rewards import errors, extraction, insights, push, sql_qa
+from commerce_grpo.rewards.study import extraction as study_extraction
+from commerce_grpo.rewards.study import insights as study_insights
+from commerce_grpo.rewards.study import push as study_push
+from commerce_grpo.rewards.study import sql_qa as study_sql_qa
 from commerce_grpo.rewards.classify import classify
 from commerce_grpo.rewards.config import RewardSettings, settings
 from commerce_grpo.rewards.core import Reward, combine
 from commerce_grpo.rewards.parsing import completion_text
 
-TASK_MODULES = {"extraction": extraction, "sql_qa": sql_qa, "insights": insights, "push": push}
-# Completions beyond this length are cut before scoring: no task's good answer comes close, and it
-# bounds the cost of a runaway generation.
+PRESET_MODULES = {
+    "correctness": {"extraction": extraction, "sql_qa": sql_qa, "insights": insights, "push": push},
+    "study": {"extraction": study_extraction, "sql_qa": study_sql_qa, "insights": study_insights,
+              "push": study_push},
+}
+TASK_MODULES = PRESET_MODULES["correctness"]
+# Completions beyond this length are cut before any parsing: no task's good answer comes close,
+# and it bounds the cost of a runaway generation (1 MB of '{' scores in milliseconds; L-parser).
 MAX_COMPLETION_CHARS = 20_000
+# A reference given as JSON text is only decoded when this short (a record's gold is < 10 kB).
+MAX_REFERENCE_CHARS = 100_000
 
 
 def task_of(record: Mapping[str, Any]) -> str | None:
@@ -29,8 +44,10 @@ def _as_record(record: Any) -> Mapping[str, Any]:
         reference = record.get("reference")
         if isinstance(reference, str):  # datasets columns may carry the reference as JSON text
             try:
+                if len(reference) > MAX_REFERENCE_CHARS:
+                    raise ValueError("reference too long")
                 record = {**record, "reference": json.loads(reference)}
-            except ValueError:
+            except (ValueError, RecursionError):  # deeply nested JSON raises RecursionError
                 record = {**record, "reference": {}}
         return record
     return {}
@@ -58,7 +75,7 @@ def score(record: Mapping[str, Any], completion: Any, *, db: str | None = None,
         return Reward(0.0, {})
     try:
         text = completion_text(completion)[:MAX_COMPLETION_CHARS]
-        parts = TASK_MODULES[task].components(record, text, db=None if db is None else str(db), settings=cfg)
+        parts = PRESET_MODULES[cfg.preset][task].components(record, text, db=None if db is None else str(db), settings=cfg)
         return combine(parts, cfg.weights[task])
     except Exception as exc:  # the contract: a bug costs a counted zero, never a training run
         errors.record(task, exc)

@@ -3,11 +3,15 @@
 TRL calls every reward function on every batch with the dataset columns as keyword arguments
 (``task``, ``reference``, ...). A function scores the items of its own task and returns None for
 the others; with ``multi_objective_aggregation="normalize_then_sum"`` TRL normalises each
-component within its group (GDPO, seed 003 §5) and with ``sum_then_normalize`` the weighted sum
+component within its group (GDPO) and with ``sum_then_normalize`` the weighted sum
 equals ``score().total`` before clipping. Weights come from ``reward_weights`` (penalties negative).
 
 A batch is scored once per completion and shared by the functions of one task (an LRU memo keyed
 by task, prompt, reference and completion), so executing SQL does not repeat per component.
+
+With ``rewards.judge.enabled`` one more function, "judge/rubric" (rewards/judge.py), comes last with
+weight ``rewards.judge.weight``; its failed calls are counted under ``errors`` key "judge" and
+score None (NaN to TRL), never 0.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence
 
 from commerce_grpo.prompts import TASKS
-from commerce_grpo.rewards import errors
+from commerce_grpo.rewards import errors, judge
 from commerce_grpo.rewards.config import settings
 from commerce_grpo.rewards.core import Reward
 from commerce_grpo.rewards.scoring import score, task_of
@@ -78,7 +82,10 @@ def make_reward_functions(*, db: str | os.PathLike | None, config: Mapping[str, 
         reward_function.__name__ = reward_function.__qualname__ = f"{task}/{component}"
         return reward_function
 
-    return [make(task, component) for task in tasks for component in cfg.weights[task]]
+    functions = [make(task, component) for task in tasks for component in cfg.weights[task]]
+    if judge.enabled(config):  # the optional LLM judge: one more function, last (see reward_weights)
+        functions.append(judge.make_judge_function(config))
+    return functions
 
 
 def _loads(key: str) -> Any:
@@ -88,4 +95,7 @@ def _loads(key: str) -> Any:
 def reward_weights(config: Mapping[str, Any] | None, *, tasks: Sequence[str] = TASKS) -> list[float]:
     """TRL ``reward_weights`` in the order of ``make_reward_functions`` (penalties negative)."""
     cfg = settings(config)
-    return [cfg.weights[task][component] for task in tasks for component in cfg.weights[task]]
+    weights = [cfg.weights[task][component] for task in tasks for component in cfg.weights[task]]
+    if judge.enabled(config):
+        weights.append(float(judge.judge_settings(config)["weight"]))
+    return weights

@@ -6,7 +6,7 @@ Per task k, with mean reward I_k this update and improvement J_k = I_k − I_k(p
     ξ ← ξ − β·g
     z = softmax(ξ)
 The gradient step lowers the logits of tasks that score above the weighted average and raises
-stagnating ones, so training samples less of the easy tasks (seed 003 §5: the study's weights
+stagnating ones, so training samples less of the easy tasks (the study's weights
 drifted to extraction 0.445, sql_qa 0.353, push 0.110, insights 0.092).
 """
 from __future__ import annotations
