@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from commerce_grpo.data.pairs import build_pairs
+from commerce_grpo.data.pairs import build_pairs, read_stats
 from commerce_grpo.data.ptbr import normalize_text
 from commerce_grpo.data.tasks.sql_qa import run_gold
 from commerce_grpo.prompts import (COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, PUSH_MAX_CHARS, SENTIMENTS,
@@ -99,7 +99,8 @@ def test_every_gold_sql_runs_and_returns_its_stored_result(default_db, default_p
 
 def test_stats_file(default_pairs):
     outputs, _ = default_pairs
-    stats = json.loads(Path(outputs["stats"]).read_text(encoding="utf-8"))
+    stats = read_stats(outputs["stats"])
+    assert stats["source"] == "synthetic"
     assert stats["counts"]["train"] == DEFAULT_COUNTS["train"]
     assert stats["total"] == {"train": 1480, "validation": 26, "eval": 65}
     for task in TASKS:
@@ -108,6 +109,10 @@ def test_stats_file(default_pairs):
     assert stats["coverage"]["state"]["train"]["distinct"] >= 20
     assert stats["coverage"]["category"]["train"]["distinct"] >= 30
     assert stats["database"]["orders"] == 5000 and stats["database"]["review_facts_origin"] == ["synthetic"]
+    # the comment-text figures of the comparison with real reviews, and the labeller's accuracy
+    assert stats["text"]["n"] > 1500 and stats["text"]["types_per_20k_tokens"] >= 2000
+    assert stats["labeller"]["n"] >= 150 and min(stats["labeller"]["accuracy"].values()) >= 0.9
+    assert set(stats["labeller"]["pass_agreement"]) == set(stats["labeller"]["accuracy"])
 
 
 def test_same_seed_byte_identical_other_seed_differs(small_db, tmp_path):

@@ -14,15 +14,17 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from ..files import read_jsonl, write_jsonl
+from ..files import write_atomic, write_jsonl
 from ..prompts import SYSTEM_PROMPTS, TASKS
+from .db import attach_read_only, reading_commerce_db
+from .pair_files import SPLITS, check_pair_file, read_pairs, read_stats  # noqa: F401 (re-exported)
+from . import labelled_set
 from .ptbr import normalize_text
 from .tasks import extraction, insights, push, sql_qa
 from .tasks.base import Candidate
+from .text_stats import comment_stats
 
 log = logging.getLogger(__name__)
-SPLITS = ("train", "validation", "eval")
-PAIR_KEYS = ("id", "task", "prompt", "reference")
 BUILDERS = {
     "extraction": extraction.candidates,
     "sql_qa": sql_qa.candidates,
@@ -32,8 +34,12 @@ BUILDERS = {
 
 
 def build_pairs(db, *, outputs: dict, seed: int, train: dict, scale: float, validation: dict,
-                eval: dict) -> dict[str, list[dict]]:
-    """Write outputs["train"|"validation"|"eval"] (jsonl) and outputs["stats"] (json)."""
+                eval: dict, labelled_dir=labelled_set.SET_DIR) -> dict[str, list[dict]]:
+    """Write outputs["train"|"validation"|"eval"] (jsonl) and outputs["stats"] (json).
+
+    ``labelled_dir`` is the folder of the hand-labelled reviews; the Olist-mode labeller's
+    per-field accuracy on it goes into the stats (``labeller``: null when the folder is absent).
+    """
     _check_counts(train=train, validation=validation, eval=eval)
     wanted = {task: {"train": round(train[task] * scale), "validation": validation[task],
                      "eval": eval[task]} for task in TASKS}
@@ -43,6 +49,8 @@ def build_pairs(db, *, outputs: dict, seed: int, train: dict, scale: float, vali
                    for i, task in enumerate(TASKS)}
         chosen = _split(streams, wanted)
         database = database_summary(con)
+        texts = [r[0] for r in con.execute(
+            "SELECT review_comment_message FROM order_reviews ORDER BY review_id, order_id").fetchall()]
     finally:
         con.close()
 
@@ -56,32 +64,12 @@ def build_pairs(db, *, outputs: dict, seed: int, train: dict, scale: float, vali
     for index, split in enumerate(SPLITS):
         order = np.random.default_rng([seed, 100 + index]).permutation(len(records[split]))
         records[split] = [records[split][i] for i in order]
-        write_jsonl(outputs[split], records[split])
-    stats = pair_stats(records, chosen) | {"database": database}
-    Path(outputs["stats"]).parent.mkdir(parents=True, exist_ok=True)
-    Path(outputs["stats"]).write_text(json.dumps(stats, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        _write_checked(outputs[split], records[split], split)
+    stats = {"source": source_of(database)} | pair_stats(records, chosen) | {
+        "database": database, "text": comment_stats(texts), "labeller": labeller_summary(labelled_dir)}
+    write_atomic(outputs["stats"], json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
+    read_stats(outputs["stats"])
     log.info("pairs: %s", {s: len(r) for s, r in records.items()})
-    return records
-
-
-def read_pairs(path, *, tasks=None) -> list[dict]:
-    """Pair records of ``path``, optionally only those of ``tasks``: the one reader of pair files
-    (training, evaluation, the audit, the tiny model's tokenizer). A bad record names file and line."""
-    records = []
-    for number, record in read_jsonl(path):
-        if not isinstance(record, dict):
-            raise ValueError(f"{path}:{number}: a pair record is a JSON object, got {type(record).__name__}")
-        missing = [key for key in PAIR_KEYS if key not in record]
-        if missing:
-            raise ValueError(f"{path}:{number}: pair record lacks {missing}")
-        prompt = record["prompt"]
-        if not isinstance(prompt, list) or not all(isinstance(m, dict) and {"role", "content"} <= m.keys()
-                                                   for m in prompt):
-            raise ValueError(f"{path}:{number}: prompt is not a list of chat messages (role, content)")
-        if tasks is None or record["task"] in tasks:
-            records.append(record)
-    if not records:
-        raise ValueError(f"{path}: no pair records" + (f" for tasks {sorted(tasks)}" if tasks else ""))
     return records
 
 
@@ -93,11 +81,11 @@ def in_memory_copy(db) -> duckdb.DuckDBPyConnection:
     result is also what the query returns on commerce.db itself (tested).
     """
     con = duckdb.connect()
-    path = str(db).replace("'", "''")
-    con.execute(f"ATTACH '{path}' AS source (READ_ONLY)")
-    con.execute("COPY FROM DATABASE source TO memory")
-    con.execute("DROP VIEW orders_enriched")
-    con.execute("CREATE TABLE orders_enriched AS SELECT * FROM source.orders_enriched")
+    attach_read_only(con, db, "source")  # a truncated/corrupt db: an error naming the file and the fix
+    with reading_commerce_db(db):
+        con.execute("COPY FROM DATABASE source TO memory")
+        con.execute("DROP VIEW orders_enriched")
+        con.execute("CREATE TABLE orders_enriched AS SELECT * FROM source.orders_enriched")
     con.execute("DETACH source")
     return con
 
@@ -110,6 +98,31 @@ def database_summary(con) -> dict:
     origin = [r[0] for r in con.execute("SELECT DISTINCT origin FROM review_facts ORDER BY 1").fetchall()]
     return {"orders": orders, "categories": categories, "states": states, "first_purchase": start,
             "last_purchase": end, "review_facts_origin": origin}
+
+
+def _write_checked(path, records: list[dict], split: str) -> None:
+    """Write a split and read it back with the readers' own checks; a file that fails is removed,
+    so a bad line cannot leave the rule for a later job to find."""
+    write_jsonl(path, records)
+    try:
+        check_pair_file(path, split=split, expected=len(records))
+    except ValueError:
+        Path(path).unlink(missing_ok=True)
+        raise
+
+
+def labeller_summary(set_dir) -> dict | None:
+    """Accuracy per field of the Olist-mode labeller on the hand-labelled set, the ids it misses, and
+    the agreement of the set's two blind labelling passes (the ceiling the accuracy is read against)."""
+    summary = labelled_set.evaluate(set_dir) if set_dir else None
+    if summary is not None:
+        summary["pass_agreement"] = labelled_set.agreement(set_dir)["agreement"]
+    return summary
+
+
+def source_of(database: dict) -> str:
+    """"synthetic" when every review's facts are the generator's, "olist" when they were derived."""
+    return "synthetic" if database["review_facts_origin"] == ["synthetic"] else "olist"
 
 
 def _check_counts(**counts: dict) -> None:

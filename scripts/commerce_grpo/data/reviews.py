@@ -2,13 +2,15 @@
 
 Order of causation: delivery outcome → score → complaint (latent facts) → text. Scores follow
 Olist's marginals overall while late or undelivered orders draw mostly low scores. The latent
-facts are what the comment says, so they are the extraction gold labels (seed 003: the reward is
-the product spec, so its references must be right).
+facts are what the comment says (``review_text`` composes it from them), so they are the
+extraction gold labels, exact by construction (L-reward-spec: the reward is the product spec, so
+its references must be right).
 """
 import numpy as np
 import pandas as pd
 
-from . import marginals, review_bank as bank
+from . import marginals, review_bank as bank, review_text
+from .labeller import PRIORITY
 from .ids import hex_ids
 
 GROUPS = ("on_time", "late", "undelivered")
@@ -34,8 +36,6 @@ _PRIMARY = {
 SECOND_COMPLAINT_RATE = 0.25
 RECOMMEND_RATE = {5: 0.97, 4: 0.9, 3: 0.6, 2: 0.08, 1: 0.03}  # 3★: 0.15 with a complaint
 CHURN_BASE = {5: 0.08, 4: 0.2, 3: 0.45, 2: 0.7, 1: 0.85}
-# Noise rates: Olist comments are often lowercase, unaccented, abbreviated or misspelt.
-LOWERCASE_RATE, NO_ACCENT_RATE, INFORMAL_RATE, TYPO_RATE, SHOUT_RATE = 0.3, 0.2, 0.15, 0.12, 0.04
 
 
 def score_distribution_on_time(late_share: float, undelivered_share: float) -> dict[int, float]:
@@ -78,12 +78,12 @@ def generate_reviews(rng, orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     has_comment = rng.random(n) < by_score(marginals.COMMENT_RATE, score)
     message = np.full(n, None, dtype=object)
     idx = np.flatnonzero(has_comment)
-    message[idx] = compose_comments(
+    message[idx] = review_text.compose(
         rng,
         score=score[idx], group=group[idx], primary=primary[idx], secondary=secondary[idx],
         recommend=recommend[idx], category=orders["category"].to_numpy()[idx],
         days_late=orders["days_late"].to_numpy()[idx], days_early=orders["days_early"].to_numpy()[idx],
-    ).astype(object)
+    )
     title = np.full(n, None, dtype=object)
     has_title = rng.random(n) < marginals.TITLE_RATE
     sentiment = sentiment_of(score)
@@ -109,12 +109,23 @@ def generate_reviews(rng, orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
         "review_id": review_ids,
         "order_id": orders["order_id"].to_numpy(),
         **flags,
-        "complaint_category": primary,
+        "complaint_category": complaint_category(flags, primary),
         "would_recommend": recommend,
         "churn_risk": churn,
         "origin": "synthetic",
     })
     return reviews, facts
+
+
+def complaint_category(flags: dict, primary: np.ndarray) -> np.ndarray:
+    """The labelling guide's rule: the first flag in ``PRIORITY`` order names the category (so a
+    review whose drawn primary complaint is the seller but which also reports a defect is
+    "qualidade", as a reader following the guide would label it); without flags, the drawn
+    "outro" or "nenhuma"."""
+    category = primary.astype(object).copy()
+    for flag, name in reversed(PRIORITY):
+        category = np.where(flags[flag], name, category)
+    return category.astype(str)
 
 
 def by_score(table: dict[int, float], score: np.ndarray) -> np.ndarray:
@@ -125,7 +136,7 @@ def by_score(table: dict[int, float], score: np.ndarray) -> np.ndarray:
 
 
 def sentiment_of(score: np.ndarray) -> np.ndarray:
-    """The sentiment a score implies (DESIGN.md: sentiment agrees with the nota)."""
+    """The sentiment a score implies (docs/contracts.md: sentiment agrees with the stars)."""
     return np.select([score >= 4, score == 3], ["positivo", "neutro"], "negativo")
 
 
@@ -163,133 +174,3 @@ def _choice(rng, dist: dict, size: int) -> np.ndarray:
     keys = np.array(list(dist))
     p = np.array(list(dist.values()), dtype=float)
     return keys[rng.choice(len(keys), size=size, p=p / p.sum())]
-
-
-# --- comment text -------------------------------------------------------------------------------
-
-def compose_comments(rng, *, score, group, primary, secondary, recommend, category, days_late,
-                     days_early) -> np.ndarray:
-    """Assemble one comment per row from the phrase bank, coherent with the row's facts."""
-    n = score.size
-    slots = _slot_values(rng, category, days_late, days_early)
-    positive, neutral, low = score >= 4, score == 3, score <= 2
-    complains = primary != "nenhuma"
-
-    # Lead clause: praise (positive scores), a neutral remark (3★), or praise of a fast delivery
-    # before a non-delivery complaint (mixed signals).
-    lead = np.full(n, "", dtype=object)
-    _put(rng, lead, positive, bank.PRAISE_PRODUCT)
-    _put(rng, lead, neutral & (~complains | (rng.random(n) < 0.4)), bank.NEUTRAL)
-    delivery_fine = (group == "on_time") & ~np.isin(primary, ["entrega"]) & (secondary != "entrega")
-    _put(rng, lead, low & complains & delivery_fine & (rng.random(n) < 0.25), bank.PRAISE_DELIVERY)
-
-    complaint = _complaint_clauses(rng, primary, group)
-    second = _complaint_clauses(rng, secondary, group)
-    extra = np.full(n, "", dtype=object)
-    wants_extra = positive & ~complains & (rng.random(n) < 0.4)
-    _put(rng, extra, wants_extra & (group == "on_time") & (rng.random(n) < 0.6), bank.PRAISE_DELIVERY)
-    _put(rng, extra, wants_extra & (extra == ""), bank.PRAISE_SELLER)
-
-    # Recommendation closer: always when the recommendation is not what the score suggests.
-    surprising = (positive & ~recommend) | (low & recommend) | neutral
-    closer = np.full(n, "", dtype=object)
-    wants_closer = surprising | (rng.random(n) < 0.5)
-    _put(rng, closer, wants_closer & recommend, bank.RECOMMEND)
-    _put(rng, closer, wants_closer & ~recommend, bank.NOT_RECOMMEND)
-    outburst = np.full(n, "", dtype=object)
-    _put(rng, outburst, low & (rng.random(n) < 0.3), bank.NEGATIVE_EXTRA)
-
-    parts = [_fill(p, slots) for p in (lead, complaint, second, extra, closer, outburst)]
-    lead, complaint, second, extra, closer, outburst = parts
-    text = _cap(lead)
-    mixed = _pick(rng, bank.MIXED_CONNECTORS, n)
-    text = _join(text, complaint, mixed)
-    text = _join(text, second, _pick(rng, bank.COMPLAINT_CONNECTORS, n))
-    text = _join(text, extra, _pick(rng, [". ", ", ", "! "], n))
-    text = _join(text, closer, _pick(rng, [". ", "! ", ", "], n))
-    text = _join(text, outburst, _pick(rng, [". ", "! "], n))
-    text = text + _pick(rng, [".", ".", ".", "!", "", "!!", "..."], n)
-    opener = np.where(rng.random(n) < 0.12, _pick(rng, bank.OPENERS, n).astype(object) + " ", "")
-    return add_noise(rng, (opener + text).astype(str), low)
-
-
-def _complaint_clauses(rng, category, group) -> np.ndarray:
-    out = np.full(category.size, "", dtype=object)
-    _put(rng, out, (category == "entrega") & (group == "late"), bank.LATE)
-    _put(rng, out, (category == "entrega") & (group == "undelivered"), bank.UNDELIVERED)
-    _put(rng, out, (category == "entrega") & (group == "on_time"), bank.DELIVERY_OTHER)
-    for name, phrases in (("qualidade", bank.QUALITY), ("item_errado", bank.WRONG_ITEM),
-                          ("atendimento", bank.SELLER), ("preco", bank.PRICE), ("outro", bank.OTHER)):
-        _put(rng, out, category == name, phrases)
-    return out
-
-
-def _slot_values(rng, category, days_late, days_early) -> dict[str, np.ndarray]:
-    n = category.size
-    noun = np.empty(n, dtype=object)
-    gender = np.empty(n, dtype=object)
-    for cat in np.unique(category.astype(str)):
-        rows = np.flatnonzero(category.astype(str) == cat)
-        choices = bank.PRODUCT_NOUNS.get(cat, bank.GENERIC_NOUNS)
-        pick = rng.integers(0, len(choices), rows.size)
-        noun[rows] = np.array([c[0] for c in choices], dtype=object)[pick]
-        gender[rows] = np.array([c[1] for c in choices], dtype=object)[pick]
-    noun = noun.astype(str)
-    feminine = gender == "f"
-    article_free = np.strings.slice(noun, 2, None)
-    return {
-        "{produto}": noun,
-        "{do_produto}": np.where(feminine, "da ", "do ") + article_free,
-        "{o}": np.where(feminine, "a", "o"),
-        "{bom}": np.where(feminine, "boa", "bom"),
-        "{dias}": _days(np.maximum(days_late, 1)),
-        "{antes}": _days(np.maximum(days_early, 1)),
-    }
-
-
-def _days(n_days: np.ndarray) -> np.ndarray:
-    return np.char.mod("%d", n_days.astype(np.int64)) + np.where(n_days == 1, " dia", " dias")
-
-
-def _fill(templates: np.ndarray, slots: dict) -> np.ndarray:
-    out = templates.astype(str)
-    for slot, values in slots.items():
-        out = np.strings.replace(out, slot, values)
-    return out
-
-
-def _put(rng, out: np.ndarray, mask: np.ndarray, phrases: list[str]) -> None:
-    rows = np.flatnonzero(mask)
-    out[rows] = np.asarray(phrases, dtype=object)[rng.integers(0, len(phrases), rows.size)]
-
-
-def _pick(rng, phrases: list[str], n: int) -> np.ndarray:
-    return np.asarray(phrases)[rng.integers(0, len(phrases), n)]
-
-
-def _cap(text: np.ndarray) -> np.ndarray:
-    """Upper-case the first character only (str.capitalize would lower-case the rest)."""
-    return np.strings.add(np.strings.upper(np.strings.slice(text, 0, 1)), np.strings.slice(text, 1, None))
-
-
-def _join(text: np.ndarray, part: np.ndarray, connector: np.ndarray) -> np.ndarray:
-    """Append ``part`` with ``connector`` where both are non-empty; capitalise after a full stop."""
-    stop = np.strings.strip(connector)
-    part = np.where(np.strings.endswith(stop, ".") | np.strings.endswith(stop, "!"), _cap(part), part)
-    joined = np.strings.add(np.strings.add(text, connector), part)
-    return np.where(part == "", text, np.where(text == "", _cap(part), joined))
-
-
-def add_noise(rng, text: np.ndarray, negative: np.ndarray) -> np.ndarray:
-    """Realistic writing noise: lowercase, missing accents, abbreviations, typos, shouting."""
-    n = text.size
-    text = np.where(rng.random(n) < LOWERCASE_RATE, np.strings.lower(text), text)
-    text = np.where(rng.random(n) < NO_ACCENT_RATE, np.strings.translate(text, bank.ACCENTS), text)
-    informal = rng.random(n) < INFORMAL_RATE
-    for standard, short in bank.ABBREVIATIONS:
-        text = np.where(informal, np.strings.replace(text, standard, short), text)
-    typo = rng.integers(0, len(bank.TYPOS), n)
-    olds = np.array([t[0] for t in bank.TYPOS])[typo]
-    news = np.array([t[1] for t in bank.TYPOS])[typo]
-    text = np.where(rng.random(n) < TYPO_RATE, np.strings.replace(text, olds, news, 1), text)
-    return np.where(negative & (rng.random(n) < SHOUT_RATE), np.strings.upper(text), text)

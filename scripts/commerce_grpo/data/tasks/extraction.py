@@ -1,7 +1,9 @@
-"""Extraction: a customer review → the 10-field JSON of DESIGN.md.
+"""Extraction: a customer review → the 10-field JSON of docs/contracts.md.
 
-Gold labels come from ``review_facts``: the generator's latent facts in synthetic mode, score and
-keyword heuristics in Olist mode. Scores take turns in the stream, so the eval set holds every
+Gold labels come from ``review_facts``: the generator's latent facts in synthetic mode, the
+labeller's reading of score and message in Olist mode. The prompt shows the score and the message
+and nothing else, and the labels rest on nothing else either: the review title is not shown and
+not read (tested in both modes). Scores take turns in the stream, so the eval set holds every
 score (the rare 2★ reviews included) rather than Olist's 58 % of 5★.
 """
 from ...prompts import EXTRACTION_FIELDS
