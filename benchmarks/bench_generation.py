@@ -2,6 +2,7 @@
 
     python benchmarks/bench_generation.py                      # built artifacts if present
     python benchmarks/bench_generation.py --base results/models/base --eval results/pairs/eval.jsonl
+    python benchmarks/bench_generation.py --quick              # 8 prompts x 8 tokens: proves it runs
 
 Uses the pipeline's base model and eval prompts when they exist; otherwise a random Qwen2 shaped
 like ``model.tiny`` in config/config.yaml and 65 synthetic prompts stratified like ``pairs.eval``.
@@ -48,7 +49,7 @@ def random_model(tiny: dict):
     """A random Qwen2 shaped like the embedded model, with a BPE tokenizer trained on the prompts."""
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
-    from commerce_grpo.tiny_model import IM_END, train_tokenizer
+    from commerce_grpo.modeling.tiny_model import IM_END, train_tokenizer
 
     texts = [m["content"] for chat in synthetic_prompts({t: 20 for t in USER_TEXT}) for m in chat]
     tokenizer = train_tokenizer(texts * 5, vocab_size=tiny["vocab_size"])
@@ -69,7 +70,12 @@ def main() -> None:
     parser.add_argument("--eval", default=str(ROOT / "results" / "pairs" / "eval.jsonl"))
     parser.add_argument("--max-new-tokens", type=int, default=config["evaluate"]["max_new_tokens"])
     parser.add_argument("--batch-size", type=int, default=config["evaluate"]["batch_size"])
+    parser.add_argument("--quick", action="store_true",
+                        help="random tiny model, 8 synthetic prompts, 8 tokens: no figure worth quoting")
     args = parser.parse_args()
+    if args.quick:
+        args.base = args.eval = "/nonexistent"  # the random model and synthetic prompts
+        args.max_new_tokens, args.batch_size = 8, 8
 
     if (Path(args.base) / "base.json").exists():
         from commerce_grpo.modeling import load_model
@@ -83,7 +89,7 @@ def main() -> None:
         prompts = [json.loads(line)["prompt"] for line in Path(args.eval).read_text(encoding="utf-8").splitlines() if line.strip()]
         prompt_source = args.eval
     else:
-        prompts = synthetic_prompts(config["pairs"]["eval"])
+        prompts = synthetic_prompts({task: 2 for task in USER_TEXT} if args.quick else config["pairs"]["eval"])
         prompt_source = "synthetic, stratified like pairs.eval"
     decoding = {"max_new_tokens": args.max_new_tokens, "temperature": 0.0, "top_p": 1.0, "top_k": 0, "seed": 0}
 

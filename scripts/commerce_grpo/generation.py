@@ -1,12 +1,13 @@
 """Batched chat generation with every decoding parameter explicit.
 
-Seed 003 V1: the model's own ``generation_config.json`` (temperature 0.1) silently decided the
+L-gen-config: the model's own ``generation_config.json`` (temperature 0.1) silently decided the
 rollout temperature and killed learning. Here decoding comes only from the arguments: during the
 call the model's generation_config is swapped for a neutral one, so transformers fills what we
 leave unset with its global defaults, never with the checkpoint's choices.
 
 Prompts are sorted by length and batched with left padding (decoder-only models continue from the
-right edge), then returned in input order.
+right edge), then returned in input order. The model is put in generation mode through its backend
+(``modeling.backends.generation_mode``: Unsloth's for_inference/for_training) and left as it came.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import time
 
 import torch
 from transformers import GenerationConfig
+
+from commerce_grpo.modeling.backends import generation_mode
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +69,7 @@ def generate(model, tokenizer, prompts: list[list[dict]], *, max_new_tokens: int
     device = next(model.parameters()).device
     torch.manual_seed(seed)
     start = time.perf_counter()
-    with _neutral_generation_config(model) as saved, torch.inference_mode():
+    with generation_mode(model), _neutral_generation_config(model) as saved, torch.inference_mode():
         config = decoding_config(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, top_k=top_k,
                                  eos_token_id=_stop_tokens(tokenizer, saved), pad_token_id=tokenizer.pad_token_id)
         for first in range(0, len(order), batch_size):

@@ -1,4 +1,5 @@
 """Backend selection, lazy GPU imports, adapters and merging."""
+import importlib.util
 import subprocess
 import sys
 
@@ -29,12 +30,23 @@ def test_unknown_backend_names_the_key():
         resolve_backend("vllm")
 
 
-def test_gpu_libraries_are_not_imported_with_the_package():
-    code = ("import sys, commerce_grpo.modeling, commerce_grpo.train.grpo, commerce_grpo.train.sft; "
-            "print(sorted(m for m in ('unsloth', 'bitsandbytes') if m in sys.modules))")
+def _imported_with_the_package(module: str) -> bool:
+    code = ("import sys, commerce_grpo.modeling, commerce_grpo.train.grpo, commerce_grpo.train.sft, "
+            f"commerce_grpo.evaluate; print({module!r} in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": "scripts", "PATH": ""}, cwd=str(__import__("pathlib").Path(__file__).parents[2]))
-    assert out.stdout.strip() == "[]"
+    return out.stdout.strip() == "True"
+
+
+def test_unsloth_is_not_imported_with_the_package():
+    """It refuses to import without a GPU; only import_backend_first imports it (unsloth_first)."""
+    assert not _imported_with_the_package("unsloth")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("bitsandbytes") is not None,
+                    reason="bitsandbytes is installed, and peft imports it whenever it is (GPU-pins env)")
+def test_bitsandbytes_is_not_imported_with_the_package():
+    assert not _imported_with_the_package("bitsandbytes")
 
 
 def test_4bit_on_cpu_fails_with_the_reason(tiny_base):

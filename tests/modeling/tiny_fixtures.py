@@ -1,6 +1,6 @@
 """Small training fixtures: a tiny commerce.db, hand-written pair records, a tiny base model.
 
-The pairs follow the pair-record contract (DESIGN.md) with references of every task; they stand in
+The pairs follow the pair-record contract (docs/contracts.md) with references of every task; they stand in
 for results/pairs/*.jsonl so training tests need no data pipeline run.
 """
 from __future__ import annotations

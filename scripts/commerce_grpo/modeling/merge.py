@@ -1,4 +1,4 @@
-"""Merge a LoRA adapter into its base for inference (seed 003 §9: no adapter-switching overhead)."""
+"""Merge a LoRA adapter into its base for inference (no adapter-switching overhead at inference)."""
 from __future__ import annotations
 
 import logging

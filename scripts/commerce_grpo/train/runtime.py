@@ -17,7 +17,8 @@ def trainable_policy(base, *, model: dict, lora: dict, seed: int, adapter=None):
 
 def runtime_options(seed: int) -> dict:
     """Options both TRL configs set alike: the seeds, a log row per step, and the device (bf16 on a
-    GPU; fp32 on CPU; no gradient checkpointing: DESIGN facts)."""
+    GPU; on CPU fp32 and no gradient checkpointing, since TRL's configs default to bf16 and
+    checkpointing, and ``use_cpu`` alone leaves bf16 on)."""
     on_gpu = torch.cuda.is_available()
     return dict(seed=seed, data_seed=seed, logging_steps=1, use_cpu=not on_gpu, bf16=on_gpu,
                 gradient_checkpointing=False, disable_tqdm=True)

@@ -1,4 +1,4 @@
-"""SFT warm-up: LoRA on the assistant tokens only (seed 001, Scenario B).
+"""SFT warm-up: LoRA on the assistant tokens only (the study handoff's Scenario B).
 
 Teaches the output formats before GRPO so that rollouts start inside the reward's reachable
 region; the task filter (``sft.tasks``) reproduces the extraction-only warm-up.
@@ -9,8 +9,8 @@ import logging
 import tempfile
 import time
 
+import trl  # trainer/config classes looked up at call time: see commerce_grpo.unsloth_first
 from transformers import PrinterCallback
-from trl import SFTConfig, SFTTrainer
 
 from commerce_grpo.data.pairs import read_pairs
 from commerce_grpo.train.datasets import sft_dataset
@@ -20,9 +20,10 @@ from commerce_grpo.train.runtime import runtime_options, trainable_policy
 log = logging.getLogger(__name__)
 
 
-def sft_config(sft: dict, output_dir: str) -> SFTConfig:
-    """The one place the ``sft`` section becomes TRL options."""
-    return SFTConfig(
+def sft_config(sft: dict, output_dir: str) -> trl.SFTConfig:
+    """The one place the ``sft`` section becomes TRL options (Unsloth's SFTConfig once unsloth is
+    imported, like the trainer: both stages on the same library, commerce_grpo.unsloth_first)."""
+    return trl.SFTConfig(
         output_dir=output_dir,
         num_train_epochs=sft["epochs"],
         learning_rate=sft["learning_rate"],
@@ -48,7 +49,7 @@ def train_sft(*, train, validation, base, audit, outputs: dict, model: dict, lor
     validation_records = read_pairs(validation, tasks=tasks)
     policy, tokenizer = trainable_policy(base, model=model, lora=lora, seed=sft["seed"])
     with tempfile.TemporaryDirectory(prefix="sft-") as output_dir:
-        trainer = SFTTrainer(
+        trainer = trl.SFTTrainer(  # after trainable_policy: the backend is active, unsloth imported if chosen
             model=policy,
             args=sft_config(sft, output_dir),
             train_dataset=sft_dataset(train_records),

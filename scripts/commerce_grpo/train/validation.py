@@ -1,7 +1,7 @@
 """Validation during GRPO: per-task mean reward plus one independent metric per task.
 
 The independent metrics do not go through the reward's weights or its lenient parser, so a reward
-bug cannot make them look good (seed 003: parser bugs were the #1 failure mode):
+bug cannot make them look good (L-reward-spec: reward and parser bugs were the #1 failure mode):
 valid-JSON rate (plain ``json.loads``) for extraction, executes-and-matches rate for sql_qa, the
 share of push messages within the character limit.
 """
@@ -68,7 +68,7 @@ class ValidationEvaluator:
     """Generates for the validation prompts with explicit decoding and scores them.
 
     Decoding is passed explicitly on every call: the model's generation_config never decides it
-    (seed 003 V1).
+    (L-gen-config).
     """
 
     def __init__(self, records, *, tokenizer, db, rewards, decoding: dict, seed: int):
@@ -81,16 +81,13 @@ class ValidationEvaluator:
 
     def __call__(self, model, step: int) -> dict:
         started = time.perf_counter()
-        was_training = model.training
-        model.eval()
         # generate() seeds the global RNG; restoring it afterwards keeps the rollouts' random
         # stream independent of when evaluations happen (else every eval would replay it).
+        # generate() also switches the model to inference and back through its backend (Unsloth:
+        # for_inference / for_training, so gradient checkpointing survives the evaluation).
         with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
-            try:
-                completions = generate(model, self.tokenizer, [r["prompt"] for r in self.records],
-                                       seed=self.seed, **self.decoding)
-            finally:
-                model.train(was_training)
+            completions = generate(model, self.tokenizer, [r["prompt"] for r in self.records],
+                                   seed=self.seed, **self.decoding)
         rewards = {task: [] for task in TASKS}
         metrics = {task: [] for task in METRICS}
         for record, text in zip(self.records, completions, strict=True):
