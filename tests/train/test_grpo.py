@@ -47,7 +47,8 @@ def test_outputs_appear_and_work_dir_goes(tiny_inputs, tiny_base, sft_adapter, t
     metrics = _rows(tmp_path / "metrics.csv")
     assert [int(r["step"]) for r in metrics if r.get("loss")] == [1, 2, 3, 4]
     for column in ("frac_reward_zero_std", "entropy", "completions/clipped_ratio", "step_time", "grad_norm",
-                   "learning_rate", "rewards/extraction/json_valid/mean", "task_weight/push"):
+                   "learning_rate", "rewards/extraction/sentiment/mean", "task_weight/push",
+                   "task_clipped_ratio/push", "task_reward_std/sql_qa"):
         assert column in metrics[0], column
     checkpoints = tmp_path / "checkpoints"
     assert (checkpoints / f"step-{best['step']}" / "adapter_config.json").exists()
@@ -104,7 +105,7 @@ def test_small_patience_stops_early_and_keeps_the_peak(tiny_inputs, tiny_base, t
 def test_identical_rollouts_trip_the_preflight(tiny_inputs, tiny_base, tmp_path):
     kwargs = grpo_kwargs(tiny_inputs, tiny_base, tmp_path,
                          grpo_section(temperature=1e-4, preflight_steps=2, max_steps=4, eval_steps=10, save_steps=10))
-    with pytest.raises(PreflightError, match="frac_reward_zero_std = 1"):
+    with pytest.raises(PreflightError, match="zero variance"):
         train_grpo(**kwargs)
     assert not (tmp_path / "metrics.csv").exists()  # no outputs from a failed run
 
@@ -123,3 +124,14 @@ def test_gdpo_aggregation_and_dapo_loss_train(tiny_inputs, tiny_base, tmp_path):
     best = train_grpo(**grpo_kwargs(tiny_inputs, tiny_base, tmp_path, grpo))
     rows = [r for r in _rows(tmp_path / "metrics.csv") if r["loss"]]
     assert len(rows) == 2 and all(r["grad_norm"] for r in rows) and best["step"] in (0, 2)
+
+
+def test_task_mix_trains_only_the_tasks_it_weights(tiny_inputs, tiny_base, tmp_path):
+    """grpo.task_mix decides which tasks GRPO draws; per-task signal is logged for every task."""
+    grpo = grpo_section(task_mix={"push": 1, "extraction": 0}, max_steps=3, eval_steps=3, save_steps=3,
+                        preflight_steps=2)
+    train_grpo(**grpo_kwargs(tiny_inputs, tiny_base, tmp_path, grpo))
+    rows = [r for r in _rows(tmp_path / "metrics.csv") if r["loss"]]
+    assert len(rows) == 3
+    assert all(float(r["task_clipped_ratio/push"]) >= 0 for r in rows)
+    assert all(r["task_clipped_ratio/extraction"] in ("", "nan") for r in rows)  # never drawn

@@ -14,7 +14,7 @@ GRPO = {
     "task_weighting": {"enabled": False, "lambda": 1.0, "beta": 0.1}, "epsilon_high": 0.2,
     "mask_truncated_completions": False, "report_to": [], "eval_subset": 4,
     "eval_decoding": {"temperature": 0.0, "top_p": 1.0, "top_k": 0, "max_new_tokens": 24, "batch_size": 8},
-    "preflight_steps": 0, "entropy_floor": 0.05,
+    "preflight_steps": 0, "preflight_probe_prompts": 2, "task_mix": None, "entropy_floor": 0.05,
 }
 
 

@@ -1,9 +1,9 @@
 """GRPO callbacks: validation eval with early stopping and best-adapter saving, and the preflight.
 
-Seed 003: the study peaked at step 1100 and collapsed by 1500 (0.634 → 0.10), and GRPOTrainer has
+The study peaked at step 1100 and collapsed by 1500 (0.634 → 0.10), and GRPOTrainer has
 no load_best_model_at_end, so the best adapter is saved the moment it is found and training stops
-after ``patience`` evaluations without improvement. Its first run learned nothing because every
-rollout was identical (generation_config temperature 0.1); the preflight makes that loud.
+after ``patience`` evaluations without improvement (L-early-stopping). Its first run learned
+nothing because every rollout was identical (L-gen-config); the preflight makes a hopeless run loud.
 """
 from __future__ import annotations
 
@@ -109,23 +109,44 @@ class ValidationCallback(TrainerCallback):
 
 
 class PreflightCallback(TrainerCallback):
-    """Stops training when the first ``steps`` logged steps cannot produce a learning signal.
+    """Stops only a hopeless run, warns about a hopeless task, and watches entropy.
 
-    - ``frac_reward_zero_std`` = 1 on every one of them: all rollouts of every group scored alike
-      (typically identical rollouts from a near-zero sampling temperature).
-    - ``completions/clipped_ratio`` = 1 on every one of them: every completion hit
-      ``max_completion_length`` (seed 003 V2), so no answer was ever finished.
-    Warns (once) when the policy entropy falls below ``entropy_floor`` (collapse, seed 003 V4.2).
+    - Before step 1 (not on resume): ``probe(model)`` returns per-task probe statistics (see
+      ``preflight``); ``preflight.judge`` raises only when no task finishes an answer or every
+      group has zero reward variance, and warns per task whose every rollout is truncated.
+    - Over the first ``steps`` logged steps, warns once per task that was drawn and had every
+      rollout truncated each time (``task_clipped_ratio/{task}`` of CommerceGRPOTrainer): a
+      judgement per task, never a stop — which tasks the first steps draw is luck.
+    - Warns (once) when the policy entropy falls below ``entropy_floor`` (L-entropy).
     """
 
-    def __init__(self, *, steps: int, max_completion_length: int, temperature: float, entropy_floor: float):
-        """``steps`` = 0 turns the check off."""
+    def __init__(self, *, steps: int, max_completion_length: int, temperature: float, entropy_floor: float,
+                 probe=None):
+        """``steps`` = 0 turns the per-step watch and the probe off; ``probe`` = None skips the probe."""
         self.steps = steps
         self.max_completion_length = max_completion_length
         self.temperature = temperature
         self.entropy_floor = entropy_floor
+        self.probe = probe
+        self.probe_result = None
         self.seen: list[dict] = []
         self.entropy_warned = False
+
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
+        if not self.steps or self.probe is None or state.global_step:
+            return
+        from commerce_grpo.train.preflight import judge
+
+        self.probe_result = self.probe(model)
+        for task, stats in self.probe_result.items():
+            log.info("preflight probe %s: clipped ratio %.2f, reward std %.4f (%d/%d groups with zero variance)",
+                     task, stats.clipped_ratio, stats.reward_std, stats.zero_std_groups, stats.n_groups)
+        warnings, failure = judge(self.probe_result, max_completion_length=self.max_completion_length,
+                                  temperature=self.temperature)
+        for warning in warnings:
+            log.warning("preflight: %s", warning)
+        if failure:
+            raise PreflightError(failure)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = logs or {}
@@ -134,30 +155,26 @@ class PreflightCallback(TrainerCallback):
         if len(self.seen) < self.steps:
             self.seen.append(logs)
             if len(self.seen) == self.steps:
-                self._check()
+                self._warn_truncated_tasks()
         entropy = logs.get("entropy")
         # With mask_truncated_completions a step whose completions were all truncated has no
         # token to average over and logs entropy 0: not a collapse.
-        all_masked = logs.get("completions/clipped_ratio", 0.0) >= 1.0
+        all_masked = (logs.get("completions/clipped_ratio") or 0.0) >= 1.0
         if entropy is not None and not all_masked and entropy < self.entropy_floor and not self.entropy_warned:
             self.entropy_warned = True
             log.warning("entropy collapse: policy entropy %.4f < %.4f at step %d; rewards usually fall after "
-                        "this (seed 003 V4.2) — the best checkpoint so far is kept",
+                        "this (L-entropy) — the best checkpoint so far is kept",
                         entropy, self.entropy_floor, state.global_step)
 
-    def _check(self) -> None:
-        problems = []
-        if all(entry.get("completions/clipped_ratio", 0.0) >= 1.0 for entry in self.seen):
-            problems.append(
-                f"every completion hit max_completion_length={self.max_completion_length}, so no answer is ever "
-                f"finished: raise grpo.max_completion_length or shorten the expected output (seed 003 V2)"
-            )
-        if all(entry["frac_reward_zero_std"] >= 1.0 for entry in self.seen):
-            problems.append(
-                f"frac_reward_zero_std = 1: every rollout in every group got the same reward, so GRPO has zero "
-                f"advantage and learns nothing. Rollouts are sampled at temperature {self.temperature}; check "
-                f"that the rewards vary and that nothing forces greedy decoding (seed 003 V1: a "
-                f"generation_config temperature of 0.1)"
-            )
-        if problems:
-            raise PreflightError(f"preflight failed on each of the first {self.steps} steps: " + "; and ".join(problems))
+    def _warn_truncated_tasks(self) -> None:
+        prefix = "task_clipped_ratio/"
+        drawn: dict[str, list[float]] = {}
+        for entry in self.seen:
+            for key, value in entry.items():
+                if key.startswith(prefix) and isinstance(value, (int, float)) and not math.isnan(value):
+                    drawn.setdefault(key[len(prefix):], []).append(value)
+        for task, ratios in drawn.items():
+            if all(ratio >= 1.0 for ratio in ratios):
+                log.warning("task %s: every rollout hit max_completion_length=%d in each of the %d of the first %d "
+                            "steps that drew it (clipped ratio 1.00); it learns nothing until its answers finish",
+                            task, self.max_completion_length, len(ratios), self.steps)

@@ -2,7 +2,7 @@
 
 Everything a run needs to resume lives in ``work_dir`` (trainer checkpoints, eval history, the
 adapters saved at each new best): Snakemake does not delete it when a job dies, so a rerun
-continues from the last checkpoint (seed 003 lost two seeds to a VM shutdown). The declared
+continues from the last checkpoint (L-seeds: the study lost two seeds to a VM shutdown). The declared
 outputs appear only when training ends, and work_dir is removed then.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ import shutil
 import time
 from pathlib import Path
 
+import trl  # trainer/config classes looked up at call time: see commerce_grpo.unsloth_first
 from transformers import PrinterCallback
-from trl import GRPOConfig, GRPOTrainer
 
 from commerce_grpo.data.pairs import read_pairs
 from commerce_grpo.prompts import TASKS
@@ -25,6 +25,7 @@ from commerce_grpo.rewards.trl import make_reward_functions, reward_weights
 from commerce_grpo.train.callbacks import PreflightCallback, ValidationCallback
 from commerce_grpo.train.datasets import JSON_COLUMNS, grpo_dataset
 from commerce_grpo.train.metrics import MetricsCSVCallback, write_log_history
+from commerce_grpo.train.preflight import probe_records, run_probe
 from commerce_grpo.train.runtime import runtime_options, trainable_policy
 from commerce_grpo.train.sampling import TaskWeightedSampler
 from commerce_grpo.train.validation import ValidationEvaluator, stratified_subset
@@ -32,12 +33,12 @@ from commerce_grpo.train.validation import ValidationEvaluator, stratified_subse
 log = logging.getLogger(__name__)
 
 
-def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> GRPOConfig:
+def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> trl.GRPOConfig:
     """The one place the ``grpo`` section becomes TRL options. Nothing the recipe names is left
     to TRL's defaults (loss dapo, scale_rewards group, 8 generations today): they are not the
     recipe's and they move between releases. Seeds and device options: ``runtime_options``."""
     completions_per_step = grpo["prompts_per_step"] * grpo["num_generations"]
-    return GRPOConfig(
+    return trl.GRPOConfig(  # Unsloth's GRPOConfig once unsloth is imported
         output_dir=str(output_dir),
         max_steps=grpo["max_steps"],
         learning_rate=grpo["learning_rate"],
@@ -67,8 +68,25 @@ def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> G
         save_total_limit=2,  # resume needs the last one (the one before covers a save cut short)
         eval_strategy="no",  # validation runs in ValidationCallback, with our rewards and metrics
         report_to=list(grpo["report_to"]),
+        **vllm_options(grpo.get("vllm", {"enabled": False})),  # the schema's default: off
         **runtime_options(seed),
     )
+
+
+def vllm_options(vllm: dict) -> dict:
+    """``grpo.vllm`` as TRL's rollout options (the one place): vLLM generates the GRPO rollouts,
+    in this process sharing the GPU (colocate, ``gpu_memory_utilization`` of it) or from a
+    ``trl vllm-serve`` server (server, at ``server_base_url``). Off: model.generate, TRL's default.
+    Needs vllm (envs/gpu.yaml pins 0.29.0) and a GPU; untested on GPU so far (README, Status)."""
+    if not vllm["enabled"]:
+        return {"use_vllm": False}
+    options = {"use_vllm": True, "vllm_mode": vllm["mode"],
+               "vllm_enable_sleep_mode": vllm["enable_sleep_mode"]}
+    if vllm["mode"] == "colocate":
+        options["vllm_gpu_memory_utilization"] = vllm["gpu_memory_utilization"]
+    elif vllm["server_base_url"]:
+        options["vllm_server_base_url"] = vllm["server_base_url"]
+    return options
 
 
 def decode_json_columns(reward_function):
@@ -83,7 +101,21 @@ def decode_json_columns(reward_function):
     return wrapped
 
 
-class CommerceGRPOTrainer(GRPOTrainer):
+def commerce_trainer_class() -> type:
+    """Our trainer on top of whatever ``trl.GRPOTrainer`` is now: Unsloth's once the unsloth backend
+    is active (``load_model`` activates it), TRL's otherwise. Made at call time, not at import:
+    a class statement would subclass plain TRL before unsloth could patch it (unsloth_first)."""
+    base = trl.GRPOTrainer
+    if base not in _TRAINER_CLASSES:
+        _TRAINER_CLASSES[base] = type("CommerceGRPOTrainer", (CommerceGRPOMixin, base),
+                                      {"__module__": __name__, "__doc__": CommerceGRPOMixin.__doc__})
+    return _TRAINER_CLASSES[base]
+
+
+_TRAINER_CLASSES: dict[type, type] = {}
+
+
+class CommerceGRPOMixin:
     """GRPOTrainer plus reward-error counts and task weights in every log row (TRL logs step_time
     itself), and an optional task-weighted prompt sampler (MT-GRPO IWU)."""
 
@@ -93,6 +125,7 @@ class CommerceGRPOTrainer(GRPOTrainer):
         # (task, component, weight) per reward function, to rebuild per-task rewards from the logs
         self._components = [(*name.split("/", 1), float(w))
                             for name, w in zip(self.reward_func_names, self.reward_weights.tolist(), strict=True)]
+        self._tasks = sorted({task for task, _, _ in self._components})
 
     def _get_train_sampler(self, dataset=None):
         if self.task_sampler is None:
@@ -106,6 +139,36 @@ class CommerceGRPOTrainer(GRPOTrainer):
             self.task_sampler.update(self._task_rewards())
             logs.update({f"task_weight/{task}": w for task, w in self.task_sampler.weights.items()})
         super().log(logs, start_time)
+
+    def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+        """TRL's rewards, plus per task this step: the share of rollouts that hit
+        max_completion_length and the mean within-group reward std (NaN for a task not drawn),
+        so metrics.csv shows which task gives signal (the preflight judges per task)."""
+        rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+        if len(rewards_per_func) == len(inputs):  # one process: rows line up with this step's inputs
+            mode = "train" if self.model.training else "eval"
+            for key, value in self._per_task_signal(inputs, rewards_per_func, completion_ids_list).items():
+                self._metrics[mode][key].append(value)
+        return rewards_per_func
+
+    def _per_task_signal(self, inputs, rewards_per_func, completion_ids_list) -> dict[str, float]:
+        ends = {*self.eos_token_ids, self.processing_class.pad_token_id}
+        totals = (rewards_per_func * self.reward_weights.to(rewards_per_func.device)).nansum(dim=1).tolist()
+        size = self.num_generations
+        stats = {task: {"clipped": [], "stds": []} for task in self._tasks}
+        for first in range(0, len(inputs), size):
+            task = inputs[first]["task"]
+            group = totals[first:first + size]
+            mean = sum(group) / len(group)
+            stats.setdefault(task, {"clipped": [], "stds": []})["stds"].append(
+                math.sqrt(sum((v - mean) ** 2 for v in group) / len(group)))
+            stats[task]["clipped"].extend(not ids or ids[-1] not in ends
+                                          for ids in completion_ids_list[first:first + size])
+        signal = {}
+        for task, s in stats.items():
+            signal[f"task_clipped_ratio/{task}"] = sum(s["clipped"]) / len(s["clipped"]) if s["clipped"] else math.nan
+            signal[f"task_reward_std/{task}"] = sum(s["stds"]) / len(s["stds"]) if s["stds"] else math.nan
+        return signal
 
     def _task_rewards(self) -> dict[str, float]:
         """This step's mean training reward per task (weighted component means; NaN for a task not
@@ -144,7 +207,7 @@ class WorkDir:
 
 
 def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work: WorkDir, model: dict,
-                  lora: dict, rewards: dict, grpo: dict) -> tuple[CommerceGRPOTrainer, ValidationCallback]:
+                  lora: dict, rewards: dict, grpo: dict) -> tuple[trl.GRPOTrainer, ValidationCallback]:
     """The trainer with our callbacks, ready to ``train()`` (the benchmark times exactly this)."""
     records = read_pairs(train)
     tasks = [task for task in TASKS if any(r["task"] == task for r in records)]
@@ -160,12 +223,19 @@ def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work:
         eval_steps=grpo["eval_steps"], patience=grpo["patience"],
     )
     task_sampler = None
-    if grpo["task_weighting"]["enabled"]:
+    mix = grpo.get("task_mix")
+    if grpo["task_weighting"]["enabled"] or mix:
         task_sampler = TaskWeightedSampler(
             [r["task"] for r in records], settings=grpo["task_weighting"],
             prompts_per_step=grpo["prompts_per_step"], num_generations=grpo["num_generations"], seed=seed,
+            mix=mix or None, adaptive=grpo["task_weighting"]["enabled"],
         )
-    trainer = CommerceGRPOTrainer(
+    drawn = task_sampler.tasks if task_sampler is not None else tasks
+    probe = functools.partial(
+        _probe, tokenizer=tokenizer, records=probe_records(records, drawn, grpo.get("preflight_probe_prompts", 2), seed),
+        db=db, rewards=rewards, grpo=grpo, seed=seed,
+    ) if grpo.get("preflight_probe_prompts", 2) else None
+    trainer = commerce_trainer_class()(
         model=policy,
         reward_funcs=functions,
         args=grpo_config(grpo, seed=seed, output_dir=work.trainer, weights=reward_weights(rewards, tasks=tasks)),
@@ -175,12 +245,22 @@ def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work:
         callbacks=[
             MetricsCSVCallback(work.metrics),
             PreflightCallback(steps=grpo["preflight_steps"], max_completion_length=grpo["max_completion_length"],
-                              temperature=grpo["temperature"], entropy_floor=grpo["entropy_floor"]),
+                              temperature=grpo["temperature"], entropy_floor=grpo["entropy_floor"], probe=probe),
             validation_callback,
         ],
     )
     trainer.remove_callback(PrinterCallback)  # MetricsCSVCallback logs one concise line per step
     return trainer, validation_callback
+
+
+def _probe(model, *, tokenizer, records, db, rewards, grpo: dict, seed: int):
+    """The preflight probe at the rollout decoding (``preflight.run_probe``)."""
+    eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+    generation_eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    eos += generation_eos if isinstance(generation_eos, list) else [generation_eos] if generation_eos is not None else []
+    return run_probe(model, tokenizer, records, num_generations=grpo["num_generations"],
+                     max_completion_length=grpo["max_completion_length"], temperature=grpo["temperature"],
+                     top_p=grpo["top_p"], top_k=grpo["top_k"], eos_token_ids=eos, db=db, rewards=rewards, seed=seed)
 
 
 def train_grpo(*, train, validation, base, audit, db, init_adapter=None, outputs: dict, seed: int,

@@ -17,6 +17,14 @@ PUSH_TEMPLATES = {
     "reengagement": "Sentimos sua falta! Volte e aproveite {desconto_pct}% off em {categoria} 💜",
     "cart_reminder": "Você deixou {categoria} no carrinho! Finalize agora e garanta o seu 🛒",
 }
+# When a template's fact is missing: still the intent, without the concrete content (a generic
+# "news in the app" line would teach the wrong intent, which the correctness rewards score ~0).
+PUSH_FALLBACKS = {
+    "delay_apology": "Foi mal pelo atraso no seu pedido! Ele já está a caminho, acompanhe no app 🚚",
+    "review_request": "Seu pedido chegou! Conta pra gente o que achou e deixe sua avaliação ⭐",
+    "reengagement": "Sentimos sua falta! Volte e confira as novidades que separamos pra você 💜",
+    "cart_reminder": "Você deixou um item no carrinho! Finalize agora e garanta o seu 🛒",
+}
 PUSH_FALLBACK = "Temos novidades pra você! Confira no app 😉"
 INSIGHTS_RECOMMENDATIONS = (
     "- Priorizar o ponto mais fraco apontado pelos dados e definir uma meta mensal.",
@@ -51,11 +59,12 @@ def _insights(reference: dict) -> str:
 
 def _push(reference: dict) -> str:
     limit = min(reference.get("max_chars", PUSH_MAX_CHARS), PUSH_MAX_CHARS)
+    fallback = PUSH_FALLBACKS.get(reference.get("intent"), PUSH_FALLBACK)
     try:
         text = PUSH_TEMPLATES[reference["intent"]].format_map(reference["facts"])
     except KeyError:
-        text = PUSH_FALLBACK
-    return text if len(text) <= limit else PUSH_FALLBACK
+        text = fallback
+    return text if len(text) <= limit else fallback
 
 
 def _format(value) -> str:
