@@ -39,7 +39,7 @@ def check_config(config: Mapping[str, Any], *, root: str | Path = ".") -> None:
     ``root`` is the folder relative paths (a local model, the Olist folder) are read from.
     """
     problems: list[str] = []
-    for check in (_rewards, _model, _init_combinations, _pairs_vs_orders, _grpo_steps):
+    for check in (_rewards, _model, _init_combinations, _pairs_vs_orders):
         problems += check(config, Path(root))
     if problems:
         raise ConfigError(problems)
@@ -131,13 +131,3 @@ def _pairs_vs_orders(config, root) -> list[str]:
             f"{pairs['train']['extraction']} x scale + validation + eval), but data.orders: {data['orders']} "
             f"synthetic orders hold only ~{available} commented reviews; raise data.orders to at least "
             f"{needed} or lower pairs.scale"]
-
-
-def _grpo_steps(config, root) -> list[str]:
-    grpo = config.get("grpo") or {}
-    problems = []
-    for key in ("eval_steps", "save_steps"):
-        if key in grpo and "max_steps" in grpo and grpo[key] > grpo["max_steps"]:
-            problems.append(f"grpo.{key}: {grpo[key]} is above grpo.max_steps: {grpo['max_steps']}, so no "
-                            f"{'evaluation' if key == 'eval_steps' else 'checkpoint'} would happen")
-    return problems

@@ -58,7 +58,7 @@ def test_outputs_appear_and_work_dir_goes(tiny_inputs, tiny_base, sft_adapter, t
 
 
 def test_model_generation_config_does_not_decide_rollouts(tiny_inputs, tiny_base, tmp_path):
-    """Seed 003 V1: a base whose generation_config says temperature 0.1 must not change rollouts."""
+    """L-gen-config: a base whose generation_config says temperature 0.1 must not change rollouts."""
     base = tmp_path / "base"
     shutil.copytree(tiny_base, base)
     GenerationConfig(do_sample=True, temperature=0.1, top_p=0.05, top_k=1, max_new_tokens=2,

@@ -1,4 +1,4 @@
-"""A GRPO job killed with SIGKILL and rerun continues from its last checkpoint (seed 003 lost two
+"""A GRPO job killed with SIGKILL and rerun continues from its last checkpoint (L-seeds: the study lost two
 seeds to a VM shutdown)."""
 import csv
 import json

@@ -1,4 +1,4 @@
-"""select_best picks the validation peak (seed 003: peak at 1100, collapse by 1500), not the last step."""
+"""select_best picks the validation peak (L-early-stopping: peak at 1100, collapse by 1500), not the last step."""
 import csv
 import json
 

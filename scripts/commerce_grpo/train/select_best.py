@@ -1,6 +1,6 @@
 """Pick the best validation checkpoint of one seed and publish it as a loadable PEFT adapter.
 
-Seed 003: the run peaked at step 1100 and collapsed by 1500, and GRPOTrainer has no
+L-early-stopping: the study's run peaked at step 1100 and collapsed by 1500, and GRPOTrainer has no
 load_best_model_at_end — the last checkpoint is the wrong one to ship. The peak of
 eval_history.csv wins (the earliest step on a tie: fewer updates for the same reward).
 """

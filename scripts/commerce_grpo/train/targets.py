@@ -1,6 +1,6 @@
 """SFT demonstrations: the assistant answer the warm-up teaches, rendered from a pair's reference.
 
-The warm-up teaches output *formats* (seed 001, Scenario B: JSON for extraction), so every task
+The warm-up teaches output *formats* (L-sft-warmup: the handoff's Scenario B, JSON for extraction), so every task
 gets a short answer in the shape its reward asks for: the gold JSON object, a ```sql``` block with
 an explanation, a structured analysis with recommendations, a push message within the limit.
 """
