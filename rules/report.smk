@@ -1,5 +1,4 @@
 from commerce_grpo.report.provenance import config_hash
-from commerce_grpo.rewards.config import DEFAULT_PRESET
 
 
 # Every file the report reads is an input here, passed by name; per-arm lists follow `arms` and
@@ -28,7 +27,7 @@ rule report:
         arms=eval_arms(),
         grpo_arms=grpo_arms(),
         grpo_init=config["grpo"]["init"],
-        rewards_preset=config["rewards"].get("preset", DEFAULT_PRESET),
+        rewards_preset=config["rewards"]["preset"],
         run_name=config["run_name"],
         demo=config["demo"],
         model=config["model"],

@@ -15,6 +15,8 @@ GRPO = {
     "mask_truncated_completions": False, "report_to": [], "eval_subset": 4,
     "eval_decoding": {"temperature": 0.0, "top_p": 1.0, "top_k": 0, "max_new_tokens": 24, "batch_size": 8},
     "preflight_steps": 0, "preflight_probe_prompts": 2, "task_mix": None, "entropy_floor": 0.05,
+    "vllm": {"enabled": False, "mode": "colocate", "gpu_memory_utilization": 0.3, "server_base_url": None,
+             "enable_sleep_mode": False},
 }
 
 

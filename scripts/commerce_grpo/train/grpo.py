@@ -68,7 +68,7 @@ def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> t
         save_total_limit=2,  # resume needs the last one (the one before covers a save cut short)
         eval_strategy="no",  # validation runs in ValidationCallback, with our rewards and metrics
         report_to=list(grpo["report_to"]),
-        **vllm_options(grpo.get("vllm", {"enabled": False})),  # the schema's default: off
+        **vllm_options(grpo["vllm"]),
         **runtime_options(seed),
     )
 
@@ -223,7 +223,7 @@ def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work:
         eval_steps=grpo["eval_steps"], patience=grpo["patience"],
     )
     task_sampler = None
-    mix = grpo.get("task_mix")
+    mix = grpo["task_mix"]
     if grpo["task_weighting"]["enabled"] or mix:
         task_sampler = TaskWeightedSampler(
             [r["task"] for r in records], settings=grpo["task_weighting"],
@@ -232,9 +232,9 @@ def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work:
         )
     drawn = task_sampler.tasks if task_sampler is not None else tasks
     probe = functools.partial(
-        _probe, tokenizer=tokenizer, records=probe_records(records, drawn, grpo.get("preflight_probe_prompts", 2), seed),
+        _probe, tokenizer=tokenizer, records=probe_records(records, drawn, grpo["preflight_probe_prompts"], seed),
         db=db, rewards=rewards, grpo=grpo, seed=seed,
-    ) if grpo.get("preflight_probe_prompts", 2) else None
+    ) if grpo["preflight_probe_prompts"] else None
     trainer = commerce_trainer_class()(
         model=policy,
         reward_funcs=functions,
