@@ -150,8 +150,11 @@ def test_cpu_rlimit_ends_a_query_nobody_kills(commerce_db, monkeypatch):
     monkeypatch.setattr(sql_sandbox, "KILL_GRACE_S", 60.0)
     prestart(commerce_db, 1)
     start = time.perf_counter()
-    # CPU-bound in one regexp call that DuckDB does not interrupt, and within the memory cap.
-    sql = "SELECT length(regexp_replace(repeat('ab', 20000000), '(a|b)', 'xx', 'g')) AS n"
+    # CPU-bound in regexp calls that DuckDB does not interrupt, within the memory cap, and well
+    # over the 2 CPU-seconds the rlimit allows (one pass alone can finish first on a fast core,
+    # and the pending interrupt then ends it instead).
+    sql = ("SELECT length(regexp_replace(regexp_replace(repeat('ab', 20000000), '(a|b)', 'xx', 'g'), "
+           "'(x)', 'yz', 'g')) AS n")
     out = run_select(commerce_db, sql, timeout_s=0.5, max_rows=5)
     assert out.status == "timeout" and "CPU" in out.message, out
     assert time.perf_counter() - start < 30

@@ -16,16 +16,15 @@ against the reference's stored rows.
 """
 from __future__ import annotations
 
-import os
 import re
-from functools import lru_cache
 from typing import Any, Mapping
 
 from commerce_grpo.rewards.config import RewardSettings
 from commerce_grpo.rewards.numbers import close_to_any, numbers_in
 from commerce_grpo.rewards.parsing import fenced_blocks
 from commerce_grpo.rewards.sql_compare import match_with_extra_columns, results_match, value_overlap
-from commerce_grpo.rewards.sql_sandbox import SqlOutcome, normalize_value, policy_check, run_select
+from commerce_grpo.rewards.sql_qa import _same_query, gold_result  # one gold path: failures counted
+from commerce_grpo.rewards.sql_sandbox import SqlOutcome, policy_check, run_select
 from commerce_grpo.rewards.vocab import SQL_DOMAIN_WORDS, SQL_KEYWORDS, distinct_hits, fold, word_pattern
 
 # A bare query starts a line with a statement keyword and runs to a blank line; prose that merely
@@ -44,7 +43,6 @@ EXTRA_COLUMNS_CREDIT = 0.9
 _KEYWORDS = word_pattern(SQL_KEYWORDS)
 _DOMAIN = word_pattern(SQL_DOMAIN_WORDS)
 _WORDS = re.compile(r"[^\W\d_]{2,}")
-_WHITESPACE = re.compile(r"\s+")
 
 
 def extract_sql(text: str) -> tuple[str | None, str]:
@@ -70,33 +68,6 @@ def _outcome(sql: str, db: str | None, cfg: RewardSettings) -> SqlOutcome:
     if db is None:
         return SqlOutcome(policy_check(sql)[1])
     return run_select(db, sql, timeout_s=cfg.timeout_s, max_rows=cfg.max_rows)
-
-
-@lru_cache(maxsize=4096)
-def _gold_rows(db: str, mtime_ns: int, sql: str, timeout_s: float, max_rows: int) -> tuple | None:
-    """Gold result re-executed on this db (cached per file version); None when it fails."""
-    outcome = run_select(db, sql, timeout_s=timeout_s, max_rows=max_rows)
-    return tuple(outcome.rows) if outcome.status == "ok" and not outcome.truncated else None
-
-
-def gold_result(reference: Mapping[str, Any], db: str | None, cfg: RewardSettings) -> list[tuple] | None:
-    """The gold rows: the gold SQL re-run on ``db`` when given, else the reference's stored rows."""
-    sql = reference.get("sql")
-    if db is not None and isinstance(sql, str) and os.path.isfile(db):
-        rows = _gold_rows(str(db), os.stat(db).st_mtime_ns, sql, cfg.timeout_s * 5, cfg.max_rows)
-        if rows is not None:
-            return list(rows)
-    stored = reference.get("rows")
-    if isinstance(stored, list) and all(isinstance(r, (list, tuple)) for r in stored):
-        return [tuple(normalize_value(v) for v in r) for r in stored]
-    return None
-
-
-def _same_query(a: str, b: Any) -> bool:
-    if not isinstance(b, str):
-        return False
-    canon = lambda s: _WHITESPACE.sub(" ", s.strip().rstrip(";")).lower()  # noqa: E731
-    return canon(a) == canon(b)
 
 
 def components(record: Mapping[str, Any], text: str, *, db: str | None, settings: RewardSettings) -> dict[str, float]:
