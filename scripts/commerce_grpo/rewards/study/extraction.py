@@ -14,6 +14,7 @@ import re
 from typing import Any, Mapping
 
 from commerce_grpo.prompts import COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, SENTIMENTS
+from commerce_grpo.rewards.extraction import _is_int, valid as _valid  # one schema check for both presets
 from commerce_grpo.rewards.parsing import parse_json
 from commerce_grpo.rewards.vocab import fold
 
@@ -25,28 +26,8 @@ _NOTA = re.compile(r"nota\s*(\d)\s*/\s*5")
 _WORD = re.compile(r"\w{3,}")
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _valid(field: str, v: Any) -> bool:
-    if field == "sentiment":
-        return v in SENTIMENTS
-    if field == "sentiment_score":
-        return _is_int(v) and 1 <= v <= 5
-    if field in BOOL_FIELDS:
-        return isinstance(v, bool)
-    if field == "complaint_category":
-        return v in COMPLAINT_CATEGORIES
-    if field == "churn_risk":
-        return _is_number(v) and 0.0 <= v <= 1.0
-    if field == "summary":
-        return isinstance(v, str) and 0 < len(v.strip()) <= SUMMARY_MAX_CHARS
-    raise KeyError(field)
 
 
 def _words(text: str) -> set[str]:

@@ -19,13 +19,14 @@ from typing import Any, Mapping
 
 from commerce_grpo.prompts import PUSH_MAX_CHARS
 from commerce_grpo.rewards.numbers import mentions, numbers_in
+from commerce_grpo.rewards.push import (  # the message format both presets share
+    ZERO_CREDIT_CHARS, is_single_message, length_score,
+)
 from commerce_grpo.rewards.vocab import (
     CALL_TO_ACTION_STEMS, FORMAL_STEMS, PORTUGUESE_WORDS, PUSH_INTENT_STEMS, distinct_hits, fold,
     stem_pattern, word_pattern,
 )
 
-ZERO_CREDIT_CHARS = 200
-MIN_CHARS = 20
 _ACCENTED = re.compile(r"[áàâãéêíóôõúç]", re.I)
 _PORTUGUESE = word_pattern(PORTUGUESE_WORDS)
 _INTENTS = {intent: stem_pattern(stems) for intent, stems in PUSH_INTENT_STEMS.items()}
@@ -33,24 +34,6 @@ _ANY_INTENT = stem_pattern([s for stems in PUSH_INTENT_STEMS.values() for s in s
 _CALL_TO_ACTION = stem_pattern(CALL_TO_ACTION_STEMS)
 _FORMAL = stem_pattern(FORMAL_STEMS)
 _EMOJI_OR_PUNCT = re.compile(r"[!?\U0001F300-\U0001FAFF\u2600-\u27BF]")
-_NOT_PLAIN = re.compile(r"(?im)\A\s*[{\[]|```|^\s*(?:op[çc][ãa]o|vers[ãa]o|alternativa)\s*\d|^\s*(?:[-*•]|\d+[.)])\s")
-MAX_LINES = 2
-
-
-def is_single_message(message: str) -> bool:
-    """One plain-text notification: not JSON/code, not a list of options, at most two lines."""
-    lines = [line for line in message.splitlines() if line.strip()]
-    return 0 < len(lines) <= MAX_LINES and not _NOT_PLAIN.search(message)
-
-
-def length_score(n_chars: int, max_chars: int = PUSH_MAX_CHARS) -> float:
-    if n_chars < MIN_CHARS:
-        return n_chars / MIN_CHARS
-    if n_chars <= max_chars:
-        return 1.0
-    if n_chars >= ZERO_CREDIT_CHARS:
-        return 0.0
-    return ((ZERO_CREDIT_CHARS - n_chars) / (ZERO_CREDIT_CHARS - max_chars)) ** 2
 
 
 def _personal(facts: Any, text: str, folded: str) -> bool:
