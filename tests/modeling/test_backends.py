@@ -9,7 +9,7 @@ from peft import PeftModel
 
 from commerce_grpo.modeling import attach_lora, load_model, resolve_backend
 from commerce_grpo.modeling.merge import merge_adapter
-from modeling.tiny_fixtures import TINY_MODEL
+from modeling.tiny_fixtures import TINY_MODEL, perturbed_adapter
 
 LORA = {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear"}
 
@@ -54,19 +54,8 @@ def test_4bit_on_cpu_fails_with_the_reason(tiny_base):
         load_model(tiny_base, model={**TINY_MODEL, "load_in_4bit": True})
 
 
-def _perturbed_adapter(tiny_base, out):
-    model, _ = load_model(tiny_base, model=TINY_MODEL, trainable=True)
-    peft_model = attach_lora(model, lora=LORA, model=TINY_MODEL, seed=0)
-    with torch.no_grad():
-        for name, param in peft_model.named_parameters():
-            if "lora_B" in name:
-                param.normal_(0, 0.5)
-    peft_model.save_pretrained(out)
-    return out
-
-
 def test_adapter_round_trip_and_merge(tiny_base, tmp_path):
-    adapter = _perturbed_adapter(tiny_base, tmp_path / "adapter")
+    adapter = perturbed_adapter(tiny_base, tmp_path / "adapter", LORA)
     with_adapter, tokenizer = load_model(tiny_base, adapter=adapter, model=TINY_MODEL)
     bare, _ = load_model(tiny_base, model=TINY_MODEL)
     assert isinstance(with_adapter, PeftModel)
@@ -81,7 +70,7 @@ def test_adapter_round_trip_and_merge(tiny_base, tmp_path):
 
 
 def test_trainable_adapter_has_trainable_lora_only(tiny_base, tmp_path):
-    adapter = _perturbed_adapter(tiny_base, tmp_path / "adapter")
+    adapter = perturbed_adapter(tiny_base, tmp_path / "adapter", LORA)
     model, _ = load_model(tiny_base, adapter=adapter, model=TINY_MODEL, trainable=True)
     trainable = [name for name, p in model.named_parameters() if p.requires_grad]
     assert trainable and all("lora_" in name for name in trainable)

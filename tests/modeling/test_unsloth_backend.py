@@ -22,7 +22,7 @@ from commerce_grpo.train.grpo import WorkDir, build_trainer, grpo_config
 from commerce_grpo.train.runtime import trainable_policy
 from commerce_grpo.train.sft import sft_config, train_sft
 from commerce_grpo.train.validation import ValidationEvaluator
-from modeling.tiny_fixtures import TINY_MODEL
+from modeling.tiny_fixtures import TINY_MODEL, perturbed_adapter
 from modeling.unsloth_fixtures import FAKES, fake_unsloth  # noqa: F401  (fixture)
 from train.train_fixtures import LORA, SFT, grpo_section
 
@@ -90,20 +90,9 @@ def test_generation_leaves_a_frozen_model_in_inference(fake_unsloth, tiny_base):
     assert "for_training" not in [name for name, _ in fake_unsloth().calls]
 
 
-def _perturbed_adapter(tiny_base, out):
-    model, _ = load_model(tiny_base, model=TINY_MODEL, trainable=True)
-    peft_model = attach_lora(model, lora=LORA, model=TINY_MODEL, seed=0)
-    with torch.no_grad():
-        for name, param in peft_model.named_parameters():
-            if "lora_B" in name:
-                param.normal_(0, 0.5)
-    peft_model.save_pretrained(out)
-    return out
-
-
 @pytest.mark.parametrize("trainable", [True, False])
 def test_adapters_load_through_unsloths_lora_setup(fake_unsloth, tiny_base, tmp_path, trainable):
-    adapter = _perturbed_adapter(tiny_base, tmp_path / "adapter")
+    adapter = perturbed_adapter(tiny_base, tmp_path / "adapter", LORA)
     plain, tokenizer = load_model(tiny_base, adapter=adapter, model=TINY_MODEL)
     model, _ = load_model(tiny_base, adapter=adapter, model=UNSLOTH, trainable=trainable)
     names = [name for name, _ in fake_unsloth().calls]

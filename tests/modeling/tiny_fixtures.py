@@ -133,3 +133,20 @@ def tiny_base(tmp_path_factory, tiny_inputs) -> Path:
     base = tmp_path_factory.mktemp("models") / "base"
     build_base_model(base, inputs={"db": tiny_inputs["db"], "train": tiny_inputs["train"]}, model=TINY_MODEL)
     return base
+
+
+def perturbed_adapter(tiny_base, out, lora):
+    """A saved LoRA adapter whose lora_B weights are random: a fresh adapter (lora_B = 0) leaves the
+    outputs unchanged, this one changes them, so a test can tell whether it was loaded."""
+    import torch
+
+    from commerce_grpo.modeling import attach_lora, load_model
+
+    model, _ = load_model(tiny_base, model=TINY_MODEL, trainable=True)
+    peft_model = attach_lora(model, lora=lora, model=TINY_MODEL, seed=0)
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(0, 0.5)
+    peft_model.save_pretrained(out)
+    return out

@@ -61,6 +61,18 @@ def is_single_message(message: str) -> bool:
     return 0 < len(lines) <= MAX_LINES and not _NOT_PLAIN.search(message)
 
 
+def reference_and_limit(record: Mapping[str, Any]) -> tuple[Mapping[str, Any], int]:
+    """The record's reference (empty when malformed) and the message's character limit: the one the
+    prompt gave, or the task's default when missing or out of range."""
+    reference = record.get("reference") or {}
+    if not isinstance(reference, Mapping):
+        reference = {}
+    max_chars = reference.get("max_chars")
+    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or not 0 < max_chars < ZERO_CREDIT_CHARS:
+        max_chars = PUSH_MAX_CHARS
+    return reference, max_chars
+
+
 def length_score(n_chars: int, max_chars: int = PUSH_MAX_CHARS) -> float:
     if n_chars < MIN_CHARS:
         return n_chars / MIN_CHARS
@@ -94,12 +106,7 @@ def components(record: Mapping[str, Any], text: str, **_) -> dict[str, float]:
     message = text.strip().strip('"“”\'').strip()
     if not message or len(message) >= ZERO_CREDIT_CHARS or not is_single_message(message):
         return {}
-    reference = record.get("reference") or {}
-    if not isinstance(reference, Mapping):
-        reference = {}
-    max_chars = reference.get("max_chars")
-    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or not 0 < max_chars < ZERO_CREDIT_CHARS:
-        max_chars = PUSH_MAX_CHARS
+    reference, max_chars = reference_and_limit(record)
     folded = fold(message)
     words = tokens(folded)
     intent = reference.get("intent") if isinstance(reference.get("intent"), str) else None

@@ -17,10 +17,9 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from commerce_grpo.prompts import PUSH_MAX_CHARS
 from commerce_grpo.rewards.numbers import mentions, numbers_in
 from commerce_grpo.rewards.push import (  # the message format both presets share
-    ZERO_CREDIT_CHARS, is_single_message, length_score,
+    is_single_message, length_score, reference_and_limit,
 )
 from commerce_grpo.rewards.vocab import (
     CALL_TO_ACTION_STEMS, FORMAL_STEMS, PORTUGUESE_WORDS, PUSH_INTENT_STEMS, distinct_hits, fold,
@@ -46,12 +45,7 @@ def _personal(facts: Any, text: str, folded: str) -> bool:
 def components(record: Mapping[str, Any], text: str, **_) -> dict[str, float]:
     message = text.strip().strip('"“”\'').strip()
     folded = fold(message)
-    reference = record.get("reference") or {}
-    if not isinstance(reference, Mapping):
-        reference = {}
-    max_chars = reference.get("max_chars")
-    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or not 0 < max_chars < ZERO_CREDIT_CHARS:
-        max_chars = PUSH_MAX_CHARS
+    reference, max_chars = reference_and_limit(record)
     intent = reference.get("intent")
     intent = _INTENTS.get(intent, _ANY_INTENT) if isinstance(intent, str) else _ANY_INTENT
     accented, pt_words = bool(_ACCENTED.search(message)), distinct_hits(_PORTUGUESE, folded)
