@@ -8,6 +8,7 @@ bytes unchanged and score 0 -- alone, 8 at once in threads, and 8 at once in pro
 import hashlib
 import multiprocessing
 import resource
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -145,17 +146,23 @@ def test_result_byte_cap(commerce_db):
     assert out.status == "ok" and len(out.rows) == 20 and len(out.rows[0][0]) == 100000
 
 
-def test_cpu_rlimit_ends_a_query_nobody_kills(commerce_db, monkeypatch):
-    """Without the wall-clock kill (grace of a minute here), the CPU-time rlimit ends the worker."""
-    monkeypatch.setattr(sql_sandbox, "KILL_GRACE_S", 60.0)
-    prestart(commerce_db, 1)
+def _query_without_watchdog(snapshot: str) -> None:
+    """In a forked child: a real worker whose interrupt never comes, so only its CPU rlimit can end
+    the query (with the watchdog on, DuckDB's interrupt and the rlimit race for the same query)."""
+    from commerce_grpo.rewards import sql_worker
+
+    worker = sql_worker.Worker(snapshot, CAP_MB)
+    worker.watchdog.watch = lambda cursor, timeout_s: None
+    worker.run("SELECT length(regexp_replace(repeat('ab', 20000000), '(a|b)', 'xx', 'g')) AS n",
+               TIMEOUT_S, 5, 1 << 20)
+
+
+def test_cpu_rlimit_ends_a_query_nobody_interrupts_or_kills(commerce_db):
+    """A query DuckDB neither interrupts nor finishes within the CPU budget the worker arms
+    (ceil(used) + ceil(timeout_s) + 1 CPU-seconds) dies of SIGXCPU, with no wall-clock kill."""
+    child = multiprocessing.get_context("fork").Process(target=_query_without_watchdog, args=(str(commerce_db),))
     start = time.perf_counter()
-    # CPU-bound in regexp calls that DuckDB does not interrupt, within the memory cap, and well
-    # over the 2 CPU-seconds the rlimit allows (one pass alone can finish first on a fast core,
-    # and the pending interrupt then ends it instead).
-    sql = ("SELECT length(regexp_replace(regexp_replace(repeat('ab', 20000000), '(a|b)', 'xx', 'g'), "
-           "'(x)', 'yz', 'g')) AS n")
-    out = run_select(commerce_db, sql, timeout_s=0.5, max_rows=5)
-    assert out.status == "timeout" and "CPU" in out.message, out
-    assert time.perf_counter() - start < 30
-    assert health()["worker_deaths"] == 1 and health()["worker_kills"] == 0
+    child.start()
+    child.join(30)
+    assert child.exitcode == -signal.SIGXCPU, child.exitcode
+    assert time.perf_counter() - start < 10
