@@ -37,17 +37,19 @@ class FixedJudge:
                 try:
                     time.sleep(judge.delay_s)
                     status, content = judge.answer(body)
-                    raw = content if status != 200 or content.startswith("RAW:") else json.dumps(
-                        {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
-                    data = raw.removeprefix("RAW:").encode()
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
                 finally:
+                    # Out of flight before the answer is sent: once the client has it, it may send
+                    # its next request, which must not find this one still counted.
                     with judge.lock:
                         judge.in_flight -= 1
+                raw = content if status != 200 or content.startswith("RAW:") else json.dumps(
+                    {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
+                data = raw.removeprefix("RAW:").encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
         return Handler
 
