@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from commerce_grpo.files import read_jsonl
+from commerce_grpo.files import check_fields, read_jsonl
 from commerce_grpo.prompts import TASKS
 
 # One eval record per prompt (docs/contracts.md).
@@ -25,11 +25,7 @@ def read_eval(path: str | Path, arm: str) -> dict[str, dict]:
     records = {}
     for number, record in read_jsonl(path):
         where = f"{path}:{number}"
-        if not isinstance(record, dict):
-            raise ValueError(f"{where}: an eval record is a JSON object, got {type(record).__name__}")
-        missing = [key for key in RECORD_KEYS if key not in record]
-        if missing:
-            raise ValueError(f"{where}: eval record lacks {missing}")
+        check_fields(record, RECORD_KEYS, where, "eval record")
         if record["task"] not in TASKS:
             raise ValueError(f"{where}: task {record['task']!r} is not one of {TASKS}")
         if record["arm"] != arm:

@@ -14,6 +14,18 @@ from pathlib import Path
 from typing import Any, Iterable
 
 
+def check_fields(row: Any, keys: Iterable[str], where: str, what: str) -> dict:
+    """``row`` as a JSON object holding ``keys``; else ValueError naming ``where`` and what is
+    wrong. The first check of every strict line reader."""
+    if not isinstance(row, dict):
+        article = "an" if what[0] in "aeiou" else "a"
+        raise ValueError(f"{where}: {article} {what} is a JSON object, got {type(row).__name__}")
+    missing = [key for key in keys if key not in row]
+    if missing:
+        raise ValueError(f"{where}: {what} lacks {missing}")
+    return row
+
+
 def read_jsonl(path: str | Path) -> list[tuple[int, Any]]:
     """(line number, parsed value) for every non-blank line of ``path``; callers check the shape."""
     rows = []

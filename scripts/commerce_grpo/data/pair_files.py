@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..files import read_jsonl
+from ..files import check_fields, read_jsonl
 from ..prompts import TASKS
 
 PAIR_KEYS = ("id", "task", "prompt", "reference")
@@ -38,11 +38,7 @@ def read_pairs(path, *, tasks=None) -> list[dict]:
 
 def check_record(record, where: str) -> None:
     """Raise ValueError (prefixed by ``where``) unless ``record`` has the pair record's shape."""
-    if not isinstance(record, dict):
-        raise ValueError(f"{where}: a pair record is a JSON object, got {type(record).__name__}")
-    missing = [key for key in PAIR_KEYS if key not in record]
-    if missing:
-        raise ValueError(f"{where}: pair record lacks {missing}")
+    check_fields(record, PAIR_KEYS, where, "pair record")
     if record["task"] not in TASKS:
         raise ValueError(f"{where}: unknown task {record['task']!r} (expected one of {list(TASKS)})")
     prompt = record["prompt"]
