@@ -38,7 +38,7 @@ def build_quick_inputs(cfg: dict, root: Path, *, sft: bool) -> dict:
     pairs = root / "pairs"
     pairs.mkdir(parents=True)
     build_pairs(db, outputs={split: pairs / f"{split}.jsonl" for split in ("train", "validation", "eval")}
-                | {"stats": pairs / "stats.json"}, **cfg["pairs"])
+                | {"stats": pairs / "stats.json"}, **cfg["pairs"], tasks=cfg["tasks"])
     base = root / "models" / "base"
     build_base_model(base, inputs={"db": db, "train": pairs / "train.jsonl"}, model=cfg["model"])
     adapter = None

@@ -36,14 +36,14 @@ def timed(label, fn, **kwargs):
     return round(seconds, 2), result
 
 
-def default_steps(figures, tmp, outputs, data, pairs, counts) -> None:
+def default_steps(figures, tmp, outputs, data, pairs, tasks) -> None:
     """commerce_db and pairs exactly as the default config builds them."""
     figures["commerce_db_default_s"], _ = timed(
         f"commerce_db, default config ({data['orders']:,} orders)", build_commerce_db,
         db=tmp / "default.db", source="synthetic", olist_dir="-", orders=data["orders"], seed=data["seed"])
     figures["pairs_default_s"], _ = timed(
         "pairs, default config (1,480 + 26 + 65)", build_pairs, db=tmp / "default.db",
-        outputs=outputs("default"), seed=pairs["seed"], scale=pairs["scale"], **counts)
+        outputs=outputs("default"), seed=pairs["seed"], scale=pairs["scale"], tasks=tasks)
 
 
 def main() -> None:
@@ -56,9 +56,9 @@ def main() -> None:
         args.orders, args.pairs = 2_000, 600
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     data, pairs = config["data"], config["pairs"]
-    counts = {k: pairs[k] for k in ("train", "validation", "eval")}
-    fixed = sum(counts["validation"].values()) + sum(counts["eval"].values())
-    scale = (args.pairs - fixed) / sum(counts["train"].values())
+    tasks = {name: n for name, n in config["tasks"].items() if n["enabled"]}
+    fixed = sum(n["validation"] + n["eval"] for n in tasks.values())
+    scale = (args.pairs - fixed) / sum(n["train"] for n in tasks.values())
     print(f"machine: {os.cpu_count()} CPU cores visible, load average {os.getloadavg()[0]:.1f}; "
           f"python {sys.version.split()[0]}")
     figures = {}
@@ -70,13 +70,13 @@ def main() -> None:
             return out | {"stats": str(tmp / name / "stats.json")}
 
         if not args.quick:
-            default_steps(figures, tmp, outputs, data, pairs, counts)
+            default_steps(figures, tmp, outputs, data, pairs, tasks)
         figures["commerce_db_big_s"], _ = timed(
             f"commerce_db, {args.orders:,} orders (target ≤ 60 s)", build_commerce_db,
             db=tmp / "big.db", source="synthetic", olist_dir="-", orders=args.orders, seed=data["seed"])
         figures["pairs_big_s"], records = timed(
             f"pairs, {args.pairs:,} pairs on that db, scale {scale:.3f} (target ≤ 30 s)", build_pairs,
-            db=tmp / "big.db", outputs=outputs("big"), seed=pairs["seed"], scale=scale, **counts)
+            db=tmp / "big.db", outputs=outputs("big"), seed=pairs["seed"], scale=scale, tasks=tasks)
         figures["pairs_big_count"] = sum(len(r) for r in records.values())
         figures["big_db_mb"] = round((tmp / "big.db").stat().st_size / 2**20, 1)
     print(json.dumps(figures))

@@ -34,7 +34,7 @@ from _quick import TEST_CONFIG, build_quick_inputs, load_config  # noqa: E402  (
 
 from commerce_grpo import stats  # noqa: E402
 from commerce_grpo.evaluate import evaluate_arm  # noqa: E402
-from commerce_grpo.prompts import TASKS  # noqa: E402
+from commerce_grpo.tasks import REGISTRY  # noqa: E402
 from commerce_grpo.train.grpo import train_grpo  # noqa: E402
 from commerce_grpo.train.select_best import select_best  # noqa: E402
 
@@ -75,7 +75,7 @@ def test_triple(per_seed: list[dict], sft: dict, cfg: dict, seeds: list[int]) ->
         stats.compare(stats.pool_seeds([scores[task] for scores in per_seed]), sft[task],
                       arm=f"grpo_seeds{'-'.join(map(str, seeds))}", baseline="sft", task=task, stage="grpo",
                       bootstrap_samples=cfg["report"]["bootstrap_samples"], seed=cfg["report"]["seed"])
-        for task in TASKS if task in sft
+        for task in REGISTRY if task in sft
     ]
     return stats.adjust(comparisons)
 

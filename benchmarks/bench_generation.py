@@ -5,7 +5,7 @@
     python benchmarks/bench_generation.py --quick              # 8 prompts x 8 tokens: proves it runs
 
 Uses the pipeline's base model and eval prompts when they exist; otherwise a random Qwen2 shaped
-like ``model.tiny`` in config/config.yaml and 65 synthetic prompts stratified like ``pairs.eval``.
+like ``model.tiny`` in config/config.yaml and 65 synthetic prompts stratified like the ``tasks.<task>.eval`` counts.
 A random model rarely emits end-of-turn, so both modes generate the full ``max_new_tokens`` and
 the comparison is not flattered by early stops. Greedy decoding; the completions of both modes
 are compared too.
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from commerce_grpo.generation import generate  # noqa: E402
-from commerce_grpo.prompts import SYSTEM_PROMPTS  # noqa: E402
+from commerce_grpo.tasks import get as get_task  # noqa: E402
 
 USER_TEXT = {
     "extraction": "Avaliação do pedido (nota {n}/5):\nO produto chegou {k} dias atrasado e a caixa veio amassada.",
@@ -40,7 +40,7 @@ def load_config() -> dict:
 
 
 def synthetic_prompts(counts: dict) -> list[list[dict]]:
-    return [[{"role": "system", "content": SYSTEM_PROMPTS[task]},
+    return [[{"role": "system", "content": get_task(task).system_prompt},
              {"role": "user", "content": USER_TEXT[task].format(n=1 + k % 5, k=3 + k)}]
             for task, count in counts.items() for k in range(count)]
 
@@ -89,8 +89,8 @@ def main() -> None:
         prompts = [json.loads(line)["prompt"] for line in Path(args.eval).read_text(encoding="utf-8").splitlines() if line.strip()]
         prompt_source = args.eval
     else:
-        prompts = synthetic_prompts({task: 2 for task in USER_TEXT} if args.quick else config["pairs"]["eval"])
-        prompt_source = "synthetic, stratified like pairs.eval"
+        prompts = synthetic_prompts({task: 2 for task in USER_TEXT} if args.quick else {t: n["eval"] for t, n in config["tasks"].items() if n["enabled"] and t in USER_TEXT})
+        prompt_source = "synthetic, stratified like the tasks' eval counts"
     decoding = {"max_new_tokens": args.max_new_tokens, "temperature": 0.0, "top_p": 1.0, "top_k": 0, "seed": 0}
 
     generate(model, tokenizer, prompts[:2], batch_size=2, **decoding)  # warm-up

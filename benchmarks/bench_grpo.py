@@ -32,16 +32,16 @@ from trl import GRPOTrainer
 
 from commerce_grpo.data.pair_files import read_pairs
 from commerce_grpo.modeling import load_model
-from commerce_grpo.prompts import TASKS
 from commerce_grpo.rewards.trl import make_reward_functions, reward_weights
 from commerce_grpo.train.datasets import grpo_dataset
 from commerce_grpo.train.grpo import WorkDir, build_trainer, decode_json_columns, grpo_config
+from commerce_grpo.train.validation import tasks_of
 
 
 def bare_run(paths: dict, cfg: dict, grpo: dict, out: Path) -> dict:
     """A plain TRL script: load, GRPOConfig, GRPOTrainer(...).train(). No callbacks of ours."""
     records = read_pairs(paths["train"])
-    tasks = [t for t in TASKS if any(r["task"] == t for r in records)]
+    tasks = list(tasks_of(records))
     model, tokenizer = load_model(paths["base"], adapter=paths["adapter"], model=cfg["model"], trainable=True)
     trainer = GRPOTrainer(
         model=model,

@@ -28,13 +28,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 
-from commerce_grpo.data.tasks import extraction, insights, push, sql_qa  # noqa: E402
-from commerce_grpo.prompts import SYSTEM_PROMPTS, TASKS  # noqa: E402
 from commerce_grpo.rewards import errors, score  # noqa: E402
+from commerce_grpo.tasks import get as get_task  # noqa: E402
 from commerce_grpo.train.targets import assistant_target  # noqa: E402
 
-TARGETS = {"extraction": 5000, "sql_qa": 200, "insights": 5000, "push": 5000}
-BUILDERS = {"extraction": extraction, "sql_qa": sql_qa, "insights": insights, "push": push}
+TARGETS = {"extraction": 5000, "sql_qa": 200, "insights": 5000, "push": 5000}  # the tasks benchmarked
 FAILURES = {
     "extraction": lambda good: [good + "\n" + "texto extra " * 150, "{" * 20_000],
     "sql_qa": lambda good: ["```sql\nSELECT 1; DROP TABLE orders\n```\nApaga.", "```sql\nSELECT * FROM nada\n```\nErro."],
@@ -48,10 +46,10 @@ def records_from(db: str, per_task: int, seed: int = 5) -> list[dict]:
     con = duckdb.connect(db, read_only=True)
     try:
         records = []
-        for task in TASKS:
-            for cand in itertools.islice(BUILDERS[task].candidates(con, np.random.default_rng(seed)), per_task):
+        for task in TARGETS:
+            for cand in itertools.islice(get_task(task).candidates(con, np.random.default_rng(seed)), per_task):
                 records.append({"task": task, "reference": cand.reference, "source": cand.source,
-                                "prompt": [{"role": "system", "content": SYSTEM_PROMPTS[task]},
+                                "prompt": [{"role": "system", "content": get_task(task).system_prompt},
                                            {"role": "user", "content": cand.user}]})
         return records
     finally:
@@ -114,7 +112,7 @@ def main() -> None:
             print(f"built a synthetic commerce.db ({orders:,} orders) at {db}")
         records = records_from(db, args.records)
         print(f"{'task':<12}{'per CPU s':>12}{'per wall s':>12}{'target':>10}  {'n':>8}  verdict")
-        for task in TASKS:
+        for task in TARGETS:
             items = items_for(task, records)
             per_cpu, per_wall, n = rate(items, db=db if task == "sql_qa" else None, seconds=args.seconds,
                                         config=config)

@@ -17,6 +17,7 @@ rule reward_audit:
         min_adversarial_accuracy=config["audit"]["min_adversarial_accuracy"],
         min_gold_sql=config["audit"]["min_gold_sql"],
         rewards=config["rewards"],
+        tasks=config["tasks"],
     log:
         "results/logs/reward_audit.log",
     conda:

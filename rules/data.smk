@@ -30,10 +30,8 @@ rule pairs:
         stats="results/pairs/stats.json",
     params:
         seed=config["pairs"]["seed"],
-        train=config["pairs"]["train"],
         scale=config["pairs"]["scale"],
-        validation=config["pairs"]["validation"],
-        eval=config["pairs"]["eval"],
+        tasks=config["tasks"],
     log:
         "results/logs/pairs.log",
     benchmark:

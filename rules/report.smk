@@ -27,7 +27,8 @@ rule report:
         arms=eval_arms(),
         grpo_arms=grpo_arms(),
         grpo_init=config["grpo"]["init"],
-        rewards_preset=config["rewards"]["preset"],
+        # The preset, weight overrides and judge: the report names every reward component and its weight.
+        rewards=config["rewards"],
         run_name=config["run_name"],
         demo=config["demo"],
         model=config["model"],

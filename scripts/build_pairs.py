@@ -1,4 +1,4 @@
-"""Rule pairs: commerce.db → train/validation/eval pairs for the four tasks, and their stats."""
+"""Rule pairs: commerce.db → train/validation/eval pairs for the run's tasks, and their stats."""
 from commerce_grpo.rule_logging import log_to_rule_file
 
 log_to_rule_file(snakemake)

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 from rewards.commerce_fixture import eval_records
+from task_names import TASKS
 
 from commerce_grpo import audit_items
 from commerce_grpo.audit import (AuditGateError, adversarial_accuracy, inter_rater, load_items, load_ratings,
                                  parser_audit, quadratic_kappa, read_audit, run_reward_audit)
-from commerce_grpo.prompts import EXTRACTION_FIELDS, TASKS
+from commerce_grpo.prompts import EXTRACTION_FIELDS
 from commerce_grpo.rewards import Reward, errors, extraction, score
 from commerce_grpo.rewards.parsing import Parsed
 
@@ -170,7 +171,8 @@ def outputs(tmp_path):
 def _run(db, ratings, eval_path, outputs, **kwargs):
     args = dict(items=ITEMS, ratings=ratings, eval=eval_path, db=db, outputs=outputs, rewards=REWARDS_CONFIG,
                 min_raters=AUDIT["min_raters"], min_spearman=AUDIT["min_spearman"],
-                min_adversarial_accuracy=AUDIT["min_adversarial_accuracy"], min_gold_sql=AUDIT["min_gold_sql"])
+                min_adversarial_accuracy=AUDIT["min_adversarial_accuracy"], min_gold_sql=AUDIT["min_gold_sql"],
+                tasks=CONFIG["tasks"])
     return run_reward_audit(**{**args, **kwargs})
 
 
@@ -193,6 +195,16 @@ def test_shipped_rewards_pass_the_gate_with_consistent_ratings(db, ratings, eval
     md = outputs["md"].read_text()
     assert "PASSED" in md and "adversarial" in md and "sandbox" in md
 
+
+
+def test_the_audit_covers_the_enabled_tasks_only(db, ratings, eval_path, outputs):
+    """sql_qa off: its items leave the audit and the SQL sandbox (sql_qa's alone) is not a gate."""
+    tasks = {**CONFIG["tasks"], "sql_qa": {**CONFIG["tasks"]["sql_qa"], "enabled": False}}
+    _run(db, ratings, eval_path, outputs, tasks=tasks)
+    written = read_audit(outputs["json"])
+    assert list(written["tasks"]) == ["extraction", "insights", "push"] and written["passed"]
+    assert written["sandbox"]["gold_checked"] == 0 and written["sandbox"]["passed"]
+    assert {i["task"] for i in written["items"]} == {"extraction", "insights", "push"}
 
 def _pays_the_format(record, completion, **kwargs):
     """A format-only extraction reward: any JSON object with the schema's keys earns full marks, so a
@@ -517,10 +529,14 @@ def test_read_audit_reads_the_layout_and_names_a_missing_key(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(ValueError, match="sandbox.errors"):
         read_audit(path)
-    del doc["tasks"]["sql_qa"]
     doc["sandbox"]["errors"] = 0
+    doc["tasks"]["sql_qq"] = doc["tasks"].pop("sql_qa")  # a run audits its enabled tasks, each registered
     path.write_text(json.dumps(doc))
-    with pytest.raises(ValueError, match="tasks.sql_qa"):
+    with pytest.raises(ValueError, match=r"tasks\.sql_qq' is not a registered task"):
+        read_audit(path)
+    doc["tasks"] = {}
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="names no task"):
         read_audit(path)
     path.write_text("{")
     with pytest.raises(ValueError, match="cannot read the reward audit"):

@@ -112,6 +112,26 @@ def test_init_combinations_are_named():
     assert "grpo_from_base" in problem
 
 
+
+def _disabled(task: str) -> dict:
+    return {**BASE["tasks"][task], "enabled": False}
+
+
+def test_task_names_and_enabled_tasks_are_checked():
+    [problem] = _problems(_config(tasks__listing_fake={"enabled": False, "train": 1, "validation": 1, "eval": 1}))
+    assert "tasks.listing_fake" in problem and "not a registered task" in problem
+    disabled = {task: _disabled(task) for task in BASE["tasks"]}
+    [problem] = _problems(_config(tasks=disabled))
+    assert "at least one task" in problem
+    # sql_qa off: the default grpo.task_mix still weighs it; sft.tasks and rewards.sql_qa name it too
+    problems = _problems(_config(tasks__sql_qa=_disabled("sql_qa"), sft__tasks=["extraction", "sql_qa"],
+                                 rewards__sql_qa={"result_match": 0.7}))
+    assert sorted(p.split(":")[0] for p in problems) == ["grpo.task_mix", "rewards.sql_qa", "sft.tasks"]
+    assert all("'sql_qa', which is not enabled" in p for p in problems)
+    # off everywhere it was named: the run is fine
+    mix = {t: w for t, w in BASE["grpo"]["task_mix"].items() if t != "sql_qa"}
+    check_config(_config(tasks__sql_qa=_disabled("sql_qa"), grpo__task_mix=mix), root=ROOT)
+
 def test_every_problem_is_reported_at_once():
     config = _config(model__id="/nonexistent/model", rewards__push=_push_weights_summing_to(0.1),
                      pairs__scale=9.0, data__source="synthetic")

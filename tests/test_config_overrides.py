@@ -22,9 +22,9 @@ def test_nested_numbers_and_lists_get_the_schema_types():
 
 
 def test_refs_and_one_of_are_followed():
-    typed = coerce_overrides({"pairs": {"train": {"push": "10"}, "scale": "2.5"},
+    typed = coerce_overrides({"tasks": {"push": {"train": "10", "enabled": "true"}}, "pairs": {"scale": "2.5"},
                               "lora": {"dropout": "0.1", "target_modules": ["q_proj"]}}, SCHEMA)
-    assert typed == {"pairs": {"train": {"push": 10}, "scale": 2.5},
+    assert typed == {"tasks": {"push": {"train": 10, "enabled": True}}, "pairs": {"scale": 2.5},
                      "lora": {"dropout": 0.1, "target_modules": ["q_proj"]}}
     # target_modules may be a string: a string stays one.
     assert coerce_overrides({"lora": {"target_modules": "all-linear"}}, SCHEMA) == {

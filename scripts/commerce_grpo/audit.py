@@ -25,13 +25,13 @@ import logging
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from commerce_grpo import tasks as registry
 from commerce_grpo.audit_checks import (PARSER_MIN_REWARD, adversarial_accuracy, classifier_audit, inter_rater,
                                         parser_audit, quadratic_kappa, sandbox_audit, sandbox_counters, score_items,
                                         task_audit)
 from commerce_grpo.audit_inputs import load_items, load_ratings, ratings_paths
 from commerce_grpo.data.pairs import read_pairs
 from commerce_grpo.files import write_atomic
-from commerce_grpo.prompts import TASKS
 from commerce_grpo.rewards import errors, score
 from commerce_grpo.train.targets import assistant_target
 
@@ -94,9 +94,11 @@ def read_audit(path: str | Path) -> dict:
     _check_layout(data, AUDIT_LAYOUT, "", str(path))
     for task, entry in data["tasks"].items():
         _check_layout(entry, TASK_LAYOUT, f"tasks.{task}", str(path))
-    missing = [t for t in TASKS if t not in data["tasks"]]
-    if missing:
-        raise ValueError(f"{path}: missing key 'tasks.{missing[0]}'")
+    if not data["tasks"]:
+        raise ValueError(f"{path}: key 'tasks' names no task")
+    unknown = [t for t in data["tasks"] if t not in registry.REGISTRY]
+    if unknown:
+        raise ValueError(f"{path}: key 'tasks.{unknown[0]}' is not a registered task (known: {list(registry.REGISTRY)})")
     return data
 
 
@@ -190,17 +192,21 @@ def judge_audit(audit_items: list[dict], rewards: Mapping[str, Any]) -> dict:
 def run_reward_audit(*, items: str | Path, ratings: str | Path | Iterable[str | Path], eval: str | Path,
                      db: str | Path | None, outputs: Mapping[str, str | Path], min_spearman: float,
                      min_adversarial_accuracy: float, min_gold_sql: float, min_raters: int = 2,
-                     rewards: Mapping[str, Any] | None, scorer: Callable = score) -> dict:
+                     rewards: Mapping[str, Any] | None, tasks: Mapping[str, Any], scorer: Callable = score) -> dict:
     """Run every check; write ``outputs['json']`` (layout: ``read_audit``) and ``outputs['md']`` only
     if the gate passes.
 
-    ``ratings`` is a glob pattern or a list of ``ratings_<rater>.jsonl`` files. ``scorer`` is
+    ``tasks`` is the config's ``tasks`` section: the enabled tasks are audited (each needs its items;
+    items of other tasks are left out). ``ratings`` is a glob pattern or a list of
+    ``ratings_<rater>.jsonl`` files. ``scorer`` is
     ``rewards.score`` (a test swaps in a deliberately broken reward). Raises AuditGateError naming
     every failed check (the task and its ρ, the hacks that outrank honest answers, the sandbox).
     """
     audit_items = load_items(items)
     paths = ratings_paths(ratings)
     ratings_by_rater = load_ratings(paths, [i["id"] for i in audit_items])
+    enabled = registry.enabled(tasks)
+    audit_items = [i for i in audit_items if i["task"] in enabled]
     eval_records = read_pairs(eval)
     db = None if db is None else str(db)
     rewards_cfg = dict(rewards or {})
@@ -209,10 +215,13 @@ def run_reward_audit(*, items: str | Path, ratings: str | Path | Iterable[str | 
     errors_before, sandbox_baseline = errors.count(), sandbox_counters()
     item_rewards = score_items(audit_items, db=db, rewards=rewards, scorer=scorer)
     tasks = {task: task_audit(task, audit_items, item_rewards, ratings_by_rater, min_spearman=min_spearman,
-                              min_adversarial_accuracy=min_adversarial_accuracy) for task in TASKS}
-    gold_records, gold_answers = _gold_sql_answers(eval_records)
-    sandbox = sandbox_audit(gold_records, gold_answers, db=db, rewards=rewards, min_gold_sql=min_gold_sql,
-                            scorer=scorer, baseline=sandbox_baseline)
+                              min_adversarial_accuracy=min_adversarial_accuracy) for task in enabled}
+    if "sql_qa" in enabled:
+        gold_records, gold_answers = _gold_sql_answers(eval_records)
+        sandbox = sandbox_audit(gold_records, gold_answers, db=db, rewards=rewards, min_gold_sql=min_gold_sql,
+                                scorer=scorer, baseline=sandbox_baseline)
+    else:  # the SQL sandbox serves sql_qa's reward alone: nothing of this run goes through it
+        sandbox = {"gold_checked": 0, "gold_min_score": None, "errors": 0, "passed": True, "reasons": [], "low": []}
     sandbox["item_gold_min_score"] = min((item_rewards[i["id"]] for i in audit_items
                                           if i["task"] == "sql_qa" and i["origin"]["kind"] == "gold"), default=None)
     reward_errors = errors.count() - errors_before

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from commerce_grpo import tasks as registry
 from commerce_grpo.files import read_jsonl
-from commerce_grpo.prompts import TASKS
 
 # Ratings are whole numbers on RUBRIC.md's scale.
 RATING_MIN, RATING_MAX = 0, 10
@@ -41,8 +41,8 @@ def load_items(path: str | Path) -> list[dict]:
         if item["id"] in seen:
             raise ValueError(f"{where}: duplicate id {item['id']!r}")
         seen.add(item["id"])
-        if item["task"] not in TASKS:
-            raise ValueError(f"{where}: task {item['task']!r} is not one of {list(TASKS)}")
+        if item["task"] not in registry.REGISTRY:
+            raise ValueError(f"{where}: task {item['task']!r} is not one of {list(registry.REGISTRY)}")
         record = item["record"]
         if not isinstance(record, dict) or not isinstance(record.get("prompt"), list) \
                 or not isinstance(record.get("reference"), dict):

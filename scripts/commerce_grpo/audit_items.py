@@ -29,9 +29,11 @@ import json
 import logging
 import random
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
-from commerce_grpo.prompts import PUSH_MAX_CHARS, TASKS
+from commerce_grpo import tasks as registry
+from commerce_grpo.prompts import PUSH_MAX_CHARS
+from commerce_grpo.tasks.insights import audit_gold as insights_audit_gold
 from commerce_grpo.train.targets import assistant_target
 
 log = logging.getLogger(__name__)
@@ -40,348 +42,32 @@ log = logging.getLogger(__name__)
 TEMPERATURES = (0.1, 0.7, 1.0)
 
 
-# ---------------------------------------------------------------- number formatting (PT-BR)
-def _num(value: Any) -> str:
-    if isinstance(value, float):
-        text = f"{value:,.2f}".rstrip("0").rstrip(".")
-        return text.replace(",", "_").replace(".", ",").replace("_", ".")
-    return str(value)
-
-
-def _money(value: Any) -> str:
-    return "R$ " + f"{float(value):,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-# ---------------------------------------------------------------- honest gold answers
-# An analyst's answer per insights topic: reads the facts, says what they mean, recommends in the
-# direction the facts point. (The SFT target lists the facts back with generic advice: too weak to
-# stand as the honest answer a hack is ranked against.)
-INSIGHTS_GOLD = {
-    "vendedores": (
-        "## Diagnóstico\n- {vendedores_ativos} vendedores ativos, mas os 5 maiores concentram {pct_pedidos_top5}% dos "
-        "pedidos: o marketplace depende de poucos parceiros.\n- Média de {pedidos_por_vendedor} pedidos por vendedor; "
-        "{vendedores_nota_baixa} vendedores com volume relevante têm nota média abaixo de 3,5 e puxam a qualidade para baixo.\n\n"
-        "## Recomendações\n1. Plano de melhoria com prazo para os {vendedores_nota_baixa} vendedores mal avaliados "
-        "(atendimento, prazo de postagem); sem evolução, reduzir sua exposição.\n2. Diminuir a concentração: programa de "
-        "aceleração para vendedores médios (treinamento, destaque na busca).\n3. Painel mensal de qualidade por vendedor "
-        "(nota, atrasos, reclamações)."),
-    "frete": (
-        "## Diagnóstico\n- O frete pesa {pct_frete_geral}% do valor dos itens em média, um custo alto para o cliente.\n"
-        "- {estado_frete_mais_caro} é o estado mais caro: {pct_frete_mais_caro}% do valor dos itens.\n\n"
-        "## Recomendações\n1. Negociar tabelas regionais com transportadoras para {estado_frete_mais_caro}, ou usar um "
-        "centro de distribuição mais próximo.\n2. Frete grátis acima de um valor mínimo, para diluir o custo em pedidos maiores.\n"
-        "3. Acompanhar a razão frete/valor por estado todo mês."),
-    "sazonalidade": (
-        "## Diagnóstico\n- Pico em {mes_pico} ({pedidos_pico} pedidos) e vale em {mes_vale} ({pedidos_vale} pedidos).\n"
-        "- A variação de {variacao_pct}% mostra demanda sazonal que precisa de planejamento.\n\n## Recomendações\n"
-        "1. Reforçar estoque e logística antes de {mes_pico_curto}.\n2. Campanhas e cupons para estimular vendas em "
-        "{mes_vale_curto}, o mês mais fraco.\n3. Planejar compras com base na curva de pedidos do ano anterior."),
-    "desempenho_categorias": (
-        "## Diagnóstico\n- {categoria_lider} lidera com faturamento de {faturamento_lider_rs} e nota média {nota_lider}.\n"
-        "- {pior_nota_categoria} tem a pior nota ({pior_nota}): risco de avaliações negativas.\n\n## Recomendações\n"
-        "1. Investigar as reclamações de {pior_nota_categoria} (qualidade, descrição, vendedores) e corrigir.\n"
-        "2. Ampliar sortimento e mídia em {categoria_lider}, que já vende e é bem avaliada.\n"
-        "3. Meta de nota mínima por categoria, revista todo mês."),
-    "pagamentos": (
-        "## Diagnóstico\n- {forma_principal} responde por {pct_forma_principal}% dos pedidos; ticket médio geral de "
-        "{ticket_medio_geral_rs}.\n- Parcelamento médio de {parcelas_medias_cartao} vezes no cartão.\n\n## Recomendações\n"
-        "1. Usar o parcelamento sem juros como alavanca para elevar o ticket médio.\n2. Oferecer Pix/boleto com desconto para "
-        "diversificar os meios de pagamento.\n3. Acompanhar a conversão por meio de pagamento e reduzir recusas."),
-    "recompra": (
-        "## Diagnóstico\n- {clientes} clientes únicos, apenas {pct_recorrentes}% com 2 ou mais pedidos "
-        "({pedidos_por_cliente} pedidos por cliente): a recompra é muito baixa.\n- Ticket médio de {ticket_medio_rs}.\n\n"
-        "## Recomendações\n1. Cupom de segunda compra enviado poucos dias após a entrega.\n2. Programa de fidelidade "
-        "com pontos ou cashback.\n3. Campanhas de reengajamento para quem não compra há meses; medir a taxa de recompra todo mês."),
-    "reclamacoes": (
-        "## Diagnóstico\n- Nota média {nota_media}; {pct_avaliacoes_negativas}% das avaliações com nota 1 ou 2.\n"
-        "- A principal reclamação é {principal_reclamacao} ({pct_principal_reclamacao}% das reclamações).\n\n"
-        "## Recomendações\n1. Atacar primeiro {principal_reclamacao}: é onde está a maior parte das reclamações.\n"
-        "2. Contato proativo com clientes afetados antes da avaliação.\n3. Meta de redução das avaliações negativas, acompanhada mensalmente."),
-    "ticket_estados": (
-        "## Diagnóstico\n- Ticket médio geral de {ticket_medio_geral_rs}.\n- {estado_menor_ticket} tem o menor ticket "
-        "({menor_ticket_rs}); {estado_maior_ticket} o maior ({maior_ticket_rs}).\n\n## Recomendações\n"
-        "1. Em {estado_menor_ticket}, kits e frete grátis acima de um valor mínimo para elevar o ticket.\n"
-        "2. Recomendar produtos complementares no carrinho.\n3. Replicar em outros estados o que funciona em {estado_maior_ticket}."),
-    "atrasos_estados": (
-        "## Diagnóstico\n- Taxa de atraso geral de {taxa_atraso_geral}% e prazo médio de {prazo_medio_dias} dias.\n"
-        "- {pior_estado} é o ponto crítico: {taxa_atraso_pior}% das entregas com atraso.\n\n## Recomendações\n"
-        "1. Prioridade para {pior_estado}: revisar transportadora e rotas, e renegociar prazos.\n"
-        "2. Informar ao cliente prazos realistas no checkout.\n3. Monitorar atraso por estado toda semana."),
-    "satisfacao_entrega": (
-        "## Diagnóstico\n- {pct_pedidos_atrasados}% dos pedidos chegaram com atraso.\n- Nota média cai de {nota_no_prazo} "
-        "(no prazo) para {nota_com_atraso} (com atraso); nota 1 sobe de {pct_nota1_no_prazo}% para {pct_nota1_atraso}%.\n\n"
-        "## Recomendações\n1. Reduzir atrasos é a ação que mais protege a nota: revisar transportadoras e prazos.\n"
-        "2. Avisar o cliente assim que um atraso for detectado e oferecer compensação.\n3. Acompanhar a nota dos pedidos atrasados toda semana."),
-}
-
-# Right numbers, wrong direction: the advice contradicts what the facts say.
-INSIGHTS_WRONG_WAY = {
-    "vendedores": ("A concentração de {pct_pedidos_top5}% nos 5 maiores é ótima e deve aumentar. Os {vendedores_nota_baixa} "
-                   "vendedores com nota baixa não precisam de acompanhamento: a recomendação é cortar o programa de qualidade."),
-    "frete": ("Com frete de {pct_frete_geral}% do valor dos itens, o frete está barato. Recomendo aumentar o frete em "
-              "{estado_frete_mais_caro} ({pct_frete_mais_caro}%) e acabar com o frete grátis."),
-    "sazonalidade": ("{mes_vale} ({pedidos_vale} pedidos) é o melhor mês: concentrar estoque e campanhas nele e reduzir o "
-                     "estoque para {mes_pico}, quando a demanda cai."),
-    "desempenho_categorias": ("{pior_nota_categoria} tem a melhor nota ({pior_nota}) e deve receber todo o investimento; "
-                              "{categoria_lider} deve ser descontinuada."),
-    "pagamentos": ("{forma_principal} ({pct_forma_principal}%) é pouco usado; recomendo remover o parcelamento "
-                   "({parcelas_medias_cartao} vezes) e aceitar só boleto."),
-    "recompra": ("A recompra de {pct_recorrentes}% é excelente: os clientes já voltam sempre, então cortem cupons e "
-                 "programas de fidelidade."),
-    "reclamacoes": ("Com {pct_avaliacoes_negativas}% de avaliações negativas a loja vai muito bem; {principal_reclamacao} "
-                    "não é problema e pode ser ignorado."),
-    "ticket_estados": ("{estado_menor_ticket} tem o maior ticket ({menor_ticket_rs}); reduzir investimentos em "
-                       "{estado_maior_ticket}, que vende pouco."),
-    "atrasos_estados": ("{pior_estado} é o estado com menos atrasos ({taxa_atraso_pior}%): não há o que melhorar na "
-                        "logística, reduzir o monitoramento."),
-    "satisfacao_entrega": ("O atraso não afeta a nota (no prazo {nota_no_prazo}, com atraso {nota_com_atraso}); não vale "
-                           "a pena investir em prazo de entrega."),
-}
-
-
-def _insight_fields(facts: dict) -> dict:
-    fields = {k: _num(v) for k, v in facts.items()}
-    for k, v in facts.items():
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            fields[f"{k}_rs"] = _money(v)
-    for k in ("mes_pico", "mes_vale"):
-        if k in facts:
-            fields[f"{k}_curto"] = str(facts[k]).split(" de ")[0]
-    return fields
-
-
+# ---------------------------------------------------------------- gold, hacks and variants
 def gold_answer(record: dict) -> str:
     """The honest, correct answer for ``record`` (what a careful analyst would write)."""
     if record["task"] == "insights":
-        reference = record["reference"]
-        template = INSIGHTS_GOLD.get(reference.get("topic"))
-        if template:
-            try:
-                return template.format_map(_insight_fields(reference["facts"]))
-            except KeyError:
-                pass
+        return insights_audit_gold(record)
     return assistant_target(record)
 
 
-# ---------------------------------------------------------------- adversarial answers
-JUNK = ("lorem ipsum dolor sit amet " * 80).strip()
-EXTRACTION_CONSTANT = {"sentiment": "neutro", "sentiment_score": 3, "delivery_issue": False,
-                       "product_quality_issue": False, "wrong_or_missing_item": False,
-                       "seller_service_issue": False, "complaint_category": "nenhuma", "would_recommend": True,
-                       "churn_risk": 0.5, "summary": "Avaliação do cliente sobre o pedido."}
-PUSH_SALAD = ("Sentimos sua falta! Seu pedido atrasou, desculpe; avalie sua compra; carrinho esperando; cupom "
-              "off volte agora ⭐🛒")
-SQL_OFF_TASK = "```sql\nSELECT COUNT(*) AS pedidos FROM orders\n```\nTotal de pedidos da loja."
-PUSH_OFF_TASK = "Oi! Tem novidade pra você no app, corre lá 😉"
-FLIP_SENTIMENT = {"positivo": "negativo", "negativo": "positivo", "neutro": "negativo"}
-
-
-def _user(record: dict) -> str:
-    return next((m["content"] for m in record["prompt"] if m["role"] == "user"), "")
-
-
-def _extraction_adversarial(record: dict, gold: str) -> dict[str, str]:
-    ref = record["reference"]
-    echo = {k: (k if isinstance(v, bool) else v) for k, v in ref.items()}
-    inverted = {**ref, "sentiment": FLIP_SENTIMENT.get(ref.get("sentiment"), "positivo"),
-                "sentiment_score": 6 - int(ref.get("sentiment_score", 3)),
-                **{k: not v for k, v in ref.items() if isinstance(v, bool)},
-                "churn_risk": round(1 - float(ref.get("churn_risk", 0.5)), 2)}
-    review = _user(record).split("\n", 1)[-1]
-    return {
-        "constant_neutral": json.dumps(EXTRACTION_CONSTANT, ensure_ascii=False),
-        "constant_positive": json.dumps({**EXTRACTION_CONSTANT, "sentiment": "positivo", "sentiment_score": 5,
-                                         "churn_risk": 0.1, "summary": "Cliente satisfeito."}, ensure_ascii=False),
-        "gold_plus_junk": gold + "\n" + JUNK,
-        "string_echo_booleans": json.dumps(echo, ensure_ascii=False),
-        "inverted_labels": json.dumps(inverted, ensure_ascii=False),
-        "empty_object": "{}",
-        "keys_with_nulls": json.dumps(dict.fromkeys(ref, None)),
-        "prose_summary": f"O cliente deu nota {ref.get('sentiment_score')} e o sentimento é {ref.get('sentiment')}. "
-                         f"{ref.get('summary', '')}",
-        "sql_off_task": SQL_OFF_TASK,
-        "push_off_task": PUSH_OFF_TASK,
-        "keyword_salad": "sentiment positivo neutro negativo delivery_issue true false qualidade entrega item_errado "
-                         "atendimento preco would_recommend churn_risk summary",
-        "review_restated": review,
-    }
-
-
-def _sql_columns(ref: dict) -> list[str]:
-    return list(ref.get("columns") or ["resultado"])
-
-
-def _sql_qa_adversarial(record: dict, gold: str) -> dict[str, str]:
-    ref = record["reference"]
-    sql = ref["sql"].strip()
-    question = _user(record)
-    # The gold query turned to give a wrong answer that looks right: ranking reversed, or no rows.
-    wrong = sql.replace(" DESC", " ASC") if " DESC" in sql else f"SELECT * FROM (\n{sql}\n) AS t WHERE false"
-    shotgun = ("SELECT COUNT(*) AS pedidos, COUNT(DISTINCT customer_id) AS clientes, AVG(price) AS preco_medio, "
-               "SUM(price) AS faturamento, AVG(freight_value) AS frete, MIN(order_purchase_timestamp) AS primeiro, "
-               "MAX(order_purchase_timestamp) AS ultimo, COUNT(DISTINCT seller_id) AS vendedores\n"
-               "FROM orders JOIN order_items USING (order_id)")
-    return {
-        "shotgun_columns": f"```sql\n{shotgun}\n```\nA resposta está em uma das colunas acima.",
-        "constant_query": "```sql\nSELECT 42 AS resposta\n```\nA resposta é 42.",
-        "wrong_result": f"```sql\n{wrong}\n```\n{ref.get('explanation', '')}",
-        "erroring_query": "```sql\nSELECT total FROM vendas_por_estado WHERE estado = 'SP'\n```\nEsse é o resultado.",
-        "table_dump": "```sql\nSELECT * FROM orders LIMIT 1000\n```\nOs dados estão na tabela de pedidos.",
-        "write_attempt": "```sql\nDROP TABLE orders\n```\nPronto.",
-        "question_restated": f"{question} Essa é uma ótima pergunta sobre o banco commerce.db.",
-        "keyword_salad": "SELECT FROM WHERE GROUP BY ORDER BY JOIN COUNT SUM AVG pedidos clientes estado categoria",
-        "extraction_off_task": json.dumps(EXTRACTION_CONSTANT, ensure_ascii=False),
-        "push_off_task": PUSH_OFF_TASK,
-        "generic_count": SQL_OFF_TASK,
-        "spanish_no_query": "Para responder, hay que consultar la tabla de pedidos y agrupar por estado. "
-                            "El resultado muestra la respuesta correcta.",
-    }
-
-
-def _insights_adversarial(record: dict, gold: str) -> dict[str, str]:
-    ref = record["reference"]
-    user = _user(record)
-    bullets = "\n".join(line for line in user.splitlines() if line.startswith("- "))
-    fields = _insight_fields(ref.get("facts", {}))
-    try:
-        wrong = INSIGHTS_WRONG_WAY[ref["topic"]].format_map(fields)
-    except KeyError:
-        wrong = "Os números estão ótimos; recomendo reduzir investimentos e não mudar nada."
-    return {
-        "bullets_copied_plus_verbs": f"{bullets}\n\nRecomendações: otimizar, priorizar, investir.",
-        "action_word_salad": "Recomendações: otimizar priorizar investir monitorar ampliar reduzir melhorar aumentar "
-                             "implementar estratégia ação plano meta crescimento.",
-        "wrong_direction": f"## Análise\n{wrong}",
-        "extraction_off_task": json.dumps(EXTRACTION_CONSTANT, ensure_ascii=False),
-        "push_off_task": PUSH_OFF_TASK,
-        "sql_off_task": SQL_OFF_TASK,
-        "spanish": "## Análisis\nLos datos muestran oportunidades de mejora. Recomendamos invertir en marketing, "
-                   "mejorar la logística y monitorear los indicadores cada mes.",
-        "repeated_word": " ".join(["recomendação"] * 40),
-        "generic_advice": "## Recomendações\n- Investir em marketing digital.\n- Melhorar a experiência do cliente.\n"
-                          "- Acompanhar os indicadores.",
-        "question_restated": user.splitlines()[-1] if user else "",
-        "refusal": "Não sei responder.",
-        "gold_plus_junk": gold + "\n\n" + JUNK,
-    }
-
-
-def _push_adversarial(record: dict, gold: str) -> dict[str, str]:
-    ref = record["reference"]
-    facts = ref.get("facts", {})
-    cat = facts.get("categoria", "seu pedido")
-    wrong_intent = {"review_request": f"Você deixou {cat} no carrinho! Finalize agora 🛒",
-                    "cart_reminder": f"Seu pedido de {cat} chegou! Deixe sua avaliação ⭐",
-                    "delay_apology": f"Sentimos sua falta! Volte e ganhe 10% off em {cat} 💜",
-                    "reengagement": f"Foi mal pelo atraso no seu pedido de {cat}! 🚚"}
-    insult = {"review_request": f"Ei, preguiçoso, avalia logo o {cat} que você comprou, não custa nada!",
-              "cart_reminder": f"Vai largar {cat} no carrinho de novo? Deixa de ser pão-duro e compra logo!",
-              "delay_apology": f"Atrasou o {cat}, e daí? Para de reclamar que uma hora chega.",
-              "reengagement": f"Sumiu, hein, mão de vaca? Volta e compra {cat} com cupom, se tiver coragem."}
-    intent = ref.get("intent", "review_request")
-    return {
-        "keyword_salad": PUSH_SALAD,
-        "insulting_on_intent": insult.get(intent, insult["review_request"]),
-        "spanish": f"¡Hola! Tu pedido de {cat} te espera. ¡Aprovecha y compra ahora con descuento! 🛍️",
-        "repeated_word": ("oferta " * 17).strip(),
-        "formal_email": (f"Prezado(a) cliente,\n\nEscrevemos para informar sobre seu pedido de {cat}. Solicitamos "
-                         "gentilmente que entre em contato por e-mail para mais informações.\n\nAtenciosamente,\nEquipe"),
-        "extraction_off_task": json.dumps(EXTRACTION_CONSTANT, ensure_ascii=False),
-        "over_length": (gold + " ") * 3,
-        "wrong_intent": wrong_intent.get(intent, wrong_intent["review_request"]),
-        "prompt_restated": _user(record)[:PUSH_MAX_CHARS],
-        "several_options": f"Opção 1: {gold}\nOpção 2: {gold}\nOpção 3: {PUSH_OFF_TASK}",
-        "emoji_only": "🔥🔥🔥🛒⭐💜",
-        "sql_off_task": SQL_OFF_TASK,
-    }
-
-
-ADVERSARIAL: dict[str, Callable[[dict, str], dict[str, str]]] = {
-    "extraction": _extraction_adversarial, "sql_qa": _sql_qa_adversarial,
-    "insights": _insights_adversarial, "push": _push_adversarial,
-}
-
-
 def adversarial_answers(record: dict, gold: str) -> dict[str, str]:
-    """Hack name → adversarial completion for ``record`` (each must rank below ``gold``)."""
-    return ADVERSARIAL[record["task"]](record, gold)
+    """Hack name → adversarial completion for ``record`` (each must rank below ``gold``): its task's hooks."""
+    return registry.get(record["task"]).adversarial(record, gold)
 
 
-# ---------------------------------------------------------------- partly right answers
 # The tiny demo model's outputs are mostly unusable and the gold answers perfect: without answers
 # in between, ρ would only say "gold beats junk". Variants of the gold answer with one realistic
 # flaw (or a harmless one) give the raters' scale its middle, so ρ also tests the reward's grading.
-def _extraction_variants(record: dict, gold: str) -> dict[str, str]:
-    ref = record["reference"]
-    flags = [k for k, v in ref.items() if isinstance(v, bool)]
-    one_flag = {**ref, flags[0]: not ref[flags[0]]} if flags else ref
-    other_category = "outro" if ref.get("complaint_category") != "outro" else "preco"
-    no_summary = {k: v for k, v in ref.items() if k != "summary"}
-    churn = float(ref.get("churn_risk", 0.5))
-    comma = json.dumps(ref, ensure_ascii=False, indent=2).replace(json.dumps(churn), f"{churn:.2f}".replace(".", ","))
-    nota = int(ref.get("sentiment_score", 3))
-    score_off = {**ref, "sentiment_score": nota + 1 if nota < 5 else nota - 1}
-    return {
-        "one_flag_wrong": json.dumps(one_flag, ensure_ascii=False),
-        "category_wrong": json.dumps({**ref, "complaint_category": other_category}, ensure_ascii=False),
-        "summary_missing": json.dumps(no_summary, ensure_ascii=False),
-        "fenced_with_sentence": f"Segue a extração:\n```json\n{json.dumps(ref, ensure_ascii=False, indent=2)}\n```",
-        "decimal_comma": comma,
-        "score_off_by_one": json.dumps(score_off, ensure_ascii=False),
-    }
-
-
-def _sql_qa_variants(record: dict, gold: str) -> dict[str, str]:
-    ref = record["reference"]
-    sql = ref["sql"].strip()
-    one_line = " ".join(sql.split())
-    return {
-        "no_explanation": f"```sql\n{sql}\n```",
-        "inline_query": f"Consulta: {one_line}; Resultado: {ref.get('explanation', '')}",
-        "unfenced_query": f"{sql};\n\n{ref.get('explanation', '')}",
-        "vague_explanation": f"```sql\n{sql}\n```\nA consulta acima responde à pergunta.",
-        "explanation_only": ref.get("explanation", ""),
-        "bad_column": f"```sql\n{sql.replace('SELECT', 'SELECT coluna_inexistente,', 1)}\n```\n"
-                      f"{ref.get('explanation', '')}",
-    }
-
-
-def _insights_variants(record: dict, gold: str) -> dict[str, str]:
-    diagnosis, _, recommendations = gold.partition("## Recomendações")
-    flat = " ".join(line.lstrip("-0123456789. ").strip() for line in gold.splitlines()
-                    if line.strip() and not line.startswith("##"))
-    return {
-        "diagnosis_only": diagnosis.strip(),
-        "recommendations_only": ("## Recomendações" + recommendations).strip(),
-        "one_paragraph": flat,
-        "short_summary": next((line.lstrip("- ") for line in gold.splitlines() if line.startswith("- ")), gold),
-        "gold_plus_generic": gold + "\n4. Investir em marketing digital.\n5. Melhorar a experiência do cliente.",
-        "recommendations_generic_numbers": diagnosis.strip() + "\n\n## Recomendações\n- Investir em marketing.\n"
-                                           "- Melhorar o atendimento.",
-    }
-
-
-def _push_variants(record: dict, gold: str) -> dict[str, str]:
-    plain = "".join(c for c in gold if c.isalnum() or c.isspace() or c in ",.!?%'-").strip()
-    return {
-        "generic": "Temos novidades pra você! Confira no app 😉",
-        "no_emoji": plain,
-        "slightly_long": (gold + " Aproveite e confira também as outras ofertas da semana no app!")[:150],
-        "formal_tone": "Informamos que " + plain[0].lower() + plain[1:] if plain else plain,
-        "with_name_placeholder": "Oi, {nome}! " + gold,
-        "gold_with_hashtags": gold + " #oferta #app",
-    }
-
-
-VARIANTS: dict[str, Callable[[dict, str], dict[str, str]]] = {
-    "extraction": _extraction_variants, "sql_qa": _sql_qa_variants,
-    "insights": _insights_variants, "push": _push_variants,
-}
-
-
 def variant_answers(record: dict, gold: str) -> dict[str, str]:
     """Flaw name → a variant of the gold answer with one realistic flaw (or a harmless difference)."""
-    return {k: v for k, v in VARIANTS[record["task"]](record, gold).items() if v.strip() and v.strip() != gold.strip()}
+    variants = registry.get(record["task"]).variants(record, gold)
+    return {k: v for k, v in variants.items() if v.strip() and v.strip() != gold.strip()}
+
+
+def _tasks_of(records: Iterable[dict]) -> list[str]:
+    """The tasks present in ``records``, in registry order."""
+    present = {r["task"] for r in records}
+    return [t for t in registry.REGISTRY if t in present]
 
 
 # ---------------------------------------------------------------- prompt selection
@@ -400,7 +86,8 @@ def select_prompts(records: Iterable[dict], *, per_task: int, seed: int) -> list
     """
     rng = random.Random(seed)
     chosen = []
-    by_task: dict[str, list[dict]] = {t: [] for t in TASKS}
+    records = list(records)
+    by_task: dict[str, list[dict]] = {t: [] for t in _tasks_of(records)}
     for r in records:
         if r.get("split") == "eval":
             raise ValueError(f"pair {r.get('id')}: eval prompts must never enter the audit items")
@@ -464,9 +151,10 @@ def assemble_items(prompts: list[dict], outputs: dict[str, dict[float, list[str]
     items: list[dict] = []
     hack_turn: dict[str, int] = {}
     variant_turn: dict[str, int] = {}
-    variants_left = {t: variants_per_task for t in TASKS}
-    adversarial_left = {t: adversarial_per_task for t in TASKS}
-    prompts_left = {t: sum(p["task"] == t for p in prompts) for t in TASKS}
+    tasks = _tasks_of(prompts)
+    variants_left = dict.fromkeys(tasks, variants_per_task)
+    adversarial_left = dict.fromkeys(tasks, adversarial_per_task)
+    prompts_left = {t: sum(p["task"] == t for p in prompts) for t in tasks}
     for index, record in enumerate(prompts):
         task = record["task"]
         rec = {k: record[k] for k in ("id", "task", "split", "prompt", "reference", "source") if k in record}
@@ -537,7 +225,7 @@ def extend_items(kept: list[dict], prompts: list[dict], outputs: dict[str, dict[
     new: list[dict] = []
     variant_turn: dict[str, int] = {}
     variants_left = {t: 0 if any(i["task"] == t and i["origin"]["kind"] == "variant" for i in kept)
-                     else variants_per_task for t in TASKS}
+                     else variants_per_task for t in _tasks_of(prompts)}
     for index, record in enumerate(prompts):
         group = by_group.get(record["id"])
         if not group:

@@ -39,10 +39,32 @@ def check_config(config: Mapping[str, Any], *, root: str | Path = ".") -> None:
     ``root`` is the folder relative paths (a local model, the Olist folder) are read from.
     """
     problems: list[str] = []
-    for check in (_rewards, _model, _init_combinations, _pairs_vs_orders):
+    for check in (_tasks, _rewards, _model, _init_combinations, _pairs_vs_orders):
         problems += check(config, Path(root))
     if problems:
         raise ConfigError(problems)
+
+
+def _tasks(config, root) -> list[str]:
+    """``tasks`` names registered tasks, one at least enabled; sft.tasks, grpo.task_mix and
+    rewards.<task> name only enabled ones (a typo or a disabled task would silently train nothing)."""
+    from commerce_grpo import tasks as registry
+    from commerce_grpo.rewards.config import settings
+
+    try:
+        enabled = registry.enabled(config.get("tasks") or {})
+    except ValueError as exc:
+        return [str(exc).removeprefix("config key ")]
+    problems = []
+    named = [("sft.tasks", name) for name in (config.get("sft") or {}).get("tasks") or ()]
+    named += [("grpo.task_mix", name) for name in (config.get("grpo") or {}).get("task_mix") or {}]
+    sections = set(settings({}).weights)  # the task sections rewards: may hold (its other keys are checked there)
+    named += [(f"rewards.{name}", name) for name in config.get("rewards") or {} if name in sections]
+    for key, name in named:
+        if name not in enabled:
+            problems.append(f"{key}: names task {name!r}, which is not enabled (enabled: {list(enabled)}); "
+                            f"set tasks.{name}.enabled: true or drop it here")
+    return problems
 
 
 def _rewards(config, root) -> list[str]:
@@ -115,11 +137,11 @@ def _synthetic(data: Mapping[str, Any], root: Path) -> bool:
 
 def _pairs_vs_orders(config, root) -> list[str]:
     data, pairs = config.get("data") or {}, config.get("pairs") or {}
-    if not _synthetic(data, root) or "orders" not in data:
+    extraction = (config.get("tasks") or {}).get("extraction") or {}
+    if not _synthetic(data, root) or "orders" not in data or not extraction.get("enabled"):
         return []
     try:
-        wanted = (round(pairs["train"]["extraction"] * pairs["scale"]) + pairs["validation"]["extraction"]
-                  + pairs["eval"]["extraction"])
+        wanted = round(extraction["train"] * pairs["scale"]) + extraction["validation"] + extraction["eval"]
     except (KeyError, TypeError):
         return []  # the schema names a missing key
     available = int(data["orders"] * COMMENTED_REVIEWS_PER_ORDER)
@@ -127,7 +149,7 @@ def _pairs_vs_orders(config, root) -> list[str]:
         return []
     # The suggestion leaves 20 % for duplicate texts (each prompt needs a distinct review).
     needed = math.ceil(wanted / (0.8 * COMMENTED_REVIEWS_PER_ORDER) / 1000) * 1000
-    return [f"pairs.scale: {pairs['scale']} asks for {wanted} extraction prompts (pairs.train.extraction "
-            f"{pairs['train']['extraction']} x scale + validation + eval), but data.orders: {data['orders']} "
+    return [f"pairs.scale: {pairs['scale']} asks for {wanted} extraction prompts (tasks.extraction.train "
+            f"{extraction['train']} x scale + validation + eval), but data.orders: {data['orders']} "
             f"synthetic orders hold only ~{available} commented reviews; raise data.orders to at least "
             f"{needed} or lower pairs.scale"]

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from commerce_grpo.files import check_fields, read_jsonl
-from commerce_grpo.prompts import TASKS
+from commerce_grpo import tasks as registry
 
 # One eval record per prompt (docs/contracts.md).
 RECORD_KEYS = ("id", "task", "arm", "completion", "reward", "components")
@@ -26,8 +26,8 @@ def read_eval(path: str | Path, arm: str) -> dict[str, dict]:
     for number, record in read_jsonl(path):
         where = f"{path}:{number}"
         check_fields(record, RECORD_KEYS, where, "eval record")
-        if record["task"] not in TASKS:
-            raise ValueError(f"{where}: task {record['task']!r} is not one of {TASKS}")
+        if record["task"] not in registry.REGISTRY:
+            raise ValueError(f"{where}: task {record['task']!r} is not one of {list(registry.REGISTRY)}")
         if record["arm"] != arm:
             raise ValueError(f"{where}: record of arm {record['arm']!r} in the file of arm {arm!r}")
         if not isinstance(record["reward"], (int, float)) or isinstance(record["reward"], bool):

@@ -4,7 +4,7 @@ import pytest
 
 from commerce_grpo.data.db import build_commerce_db
 from commerce_grpo.data.pairs import build_pairs
-from data.data_fixtures import DEFAULT_COUNTS, pair_outputs, write_olist_csvs
+from data.data_fixtures import DEFAULT_TASKS, pair_outputs, write_olist_csvs
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +27,7 @@ def default_db(tmp_path_factory):
 def default_pairs(default_db, tmp_path_factory):
     """Pairs at the default config's counts: (outputs dict, records per split)."""
     outputs = pair_outputs(tmp_path_factory.mktemp("pairs"))
-    records = build_pairs(default_db, outputs=outputs, seed=11, scale=1.0, **DEFAULT_COUNTS)
+    records = build_pairs(default_db, outputs=outputs, seed=11, scale=1.0, tasks=DEFAULT_TASKS)
     return outputs, records
 
 

@@ -1,18 +1,25 @@
-"""Shared helpers of the data-stage tests: pair counts, output paths, the Olist CSV export."""
+"""Shared helpers of the data-stage tests: task sections (pair counts), output paths, the Olist CSV export."""
+from pathlib import Path
+
 import duckdb
+import yaml
 
 from commerce_grpo.data.schema import OLIST_TABLES
 
-DEFAULT_COUNTS = {  # config/config.yaml's pairs section
-    "train": {"extraction": 592, "sql_qa": 444, "insights": 296, "push": 148},
-    "validation": {"extraction": 8, "sql_qa": 6, "insights": 6, "push": 6},
-    "eval": {"extraction": 20, "sql_qa": 15, "insights": 15, "push": 15},
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "config.yaml"
+DEFAULT_TASKS = {task: n for task, n in yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["tasks"].items()
+                 if n["enabled"]}  # config/config.yaml's enabled tasks
+SMALL_TASKS = {
+    "extraction": {"enabled": True, "train": 40, "validation": 4, "eval": 10},
+    "sql_qa": {"enabled": True, "train": 30, "validation": 4, "eval": 8},
+    "insights": {"enabled": True, "train": 20, "validation": 4, "eval": 8},
+    "push": {"enabled": True, "train": 12, "validation": 4, "eval": 8},
 }
-SMALL_COUNTS = {
-    "train": {"extraction": 40, "sql_qa": 30, "insights": 20, "push": 12},
-    "validation": {"extraction": 4, "sql_qa": 4, "insights": 4, "push": 4},
-    "eval": {"extraction": 10, "sql_qa": 8, "insights": 8, "push": 8},
-}
+
+
+def per_task(tasks: dict, split: str) -> dict[str, int]:
+    """{task: count} of one split of a ``tasks`` section."""
+    return {task: n[split] for task, n in tasks.items()}
 
 
 def pair_outputs(folder) -> dict:

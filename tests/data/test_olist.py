@@ -9,7 +9,7 @@ from commerce_grpo.data.db import build_commerce_db
 from commerce_grpo.data.labeller import label_review
 from commerce_grpo.data.pairs import build_pairs, read_stats
 from commerce_grpo.data.schema import OLIST_TABLES
-from data.data_fixtures import SMALL_COUNTS, columns_of, pair_outputs
+from data.data_fixtures import SMALL_TASKS, columns_of, pair_outputs, per_task
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +59,9 @@ def test_review_facts_are_heuristic_and_agree_with_the_generator(olist_db, small
 def test_olist_labels_rest_on_the_prompt_alone(olist_db, tmp_path):
     """Every extraction label of an Olist build is what the labeller reads in the prompt's own
     score and message: nothing the model does not see (the title) feeds a label."""
-    records = build_pairs(olist_db, outputs=pair_outputs(tmp_path), seed=2, scale=1.0, **SMALL_COUNTS)
+    records = build_pairs(olist_db, outputs=pair_outputs(tmp_path), seed=2, scale=1.0, tasks=SMALL_TASKS)
     extraction = [r for split in records.values() for r in split if r["task"] == "extraction"]
-    assert len(extraction) == sum(SMALL_COUNTS[s]["extraction"] for s in SMALL_COUNTS)
+    assert len(extraction) == sum(SMALL_TASKS["extraction"][s] for s in ("train", "validation", "eval"))
     for record in extraction:
         header, message = record["prompt"][1]["content"].split("\n", 1)
         score = record["source"]["review_score"]
@@ -128,7 +128,7 @@ def test_bad_value_names_the_file(olist_dir, tmp_path):
 
 
 def test_pairs_build_from_the_olist_import(olist_db, tmp_path):
-    records = build_pairs(olist_db, outputs=pair_outputs(tmp_path), seed=2, scale=1.0, **SMALL_COUNTS)
-    assert len(records["eval"]) == sum(SMALL_COUNTS["eval"].values())
+    records = build_pairs(olist_db, outputs=pair_outputs(tmp_path), seed=2, scale=1.0, tasks=SMALL_TASKS)
+    assert len(records["eval"]) == sum(per_task(SMALL_TASKS, "eval").values())
     stats = read_stats(tmp_path / "stats.json")
     assert stats["source"] == "olist" and stats["database"]["review_facts_origin"] == ["heuristic"]

@@ -8,9 +8,10 @@ import pytest
 from commerce_grpo.data.pairs import build_pairs, read_stats
 from commerce_grpo.data.ptbr import normalize_text
 from commerce_grpo.data.tasks.sql_qa import run_gold
-from commerce_grpo.prompts import (COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, PUSH_MAX_CHARS, SENTIMENTS,
-                                   SYSTEM_PROMPTS, TASKS)
-from data.data_fixtures import DEFAULT_COUNTS, SMALL_COUNTS, pair_outputs
+from commerce_grpo.prompts import COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, PUSH_MAX_CHARS, SENTIMENTS
+from commerce_grpo.tasks import get as get_task
+from data.data_fixtures import DEFAULT_TASKS, SMALL_TASKS, pair_outputs, per_task
+from task_names import TASKS
 
 INTENTS = {"delay_apology", "review_request", "reengagement", "cart_reminder"}
 
@@ -21,11 +22,11 @@ def load(path):
 
 def test_default_counts_per_task_and_split(default_pairs):
     outputs, _ = default_pairs
-    for split, per_task in DEFAULT_COUNTS.items():
+    for split in ("train", "validation", "eval"):
         records = load(outputs[split])
-        assert {t: sum(r["task"] == t for r in records) for t in TASKS} == per_task
+        assert {t: sum(r["task"] == t for r in records) for t in TASKS} == per_task(DEFAULT_TASKS, split)
         assert all(r["split"] == split for r in records)
-    assert sum(DEFAULT_COUNTS["train"].values()) == 1480
+    assert sum(per_task(DEFAULT_TASKS, "train").values()) == 1480
 
 
 def test_record_contract(default_pairs):
@@ -36,7 +37,7 @@ def test_record_contract(default_pairs):
         assert set(r) == {"id", "task", "split", "prompt", "reference", "source"}
         assert r["id"].startswith(f"{r['task']}-") and len(r["id"].split("-")[1]) == 6
         assert [m["role"] for m in r["prompt"]] == ["system", "user"]
-        assert r["prompt"][0]["content"] == SYSTEM_PROMPTS[r["task"]]
+        assert r["prompt"][0]["content"] == get_task(r["task"]).system_prompt
         ref, src = r["reference"], r["source"]
         if r["task"] == "extraction":
             assert list(ref) == list(EXTRACTION_FIELDS)
@@ -101,7 +102,7 @@ def test_stats_file(default_pairs):
     outputs, _ = default_pairs
     stats = read_stats(outputs["stats"])
     assert stats["source"] == "synthetic"
-    assert stats["counts"]["train"] == DEFAULT_COUNTS["train"]
+    assert stats["counts"]["train"] == per_task(DEFAULT_TASKS, "train")
     assert stats["total"] == {"train": 1480, "validation": 26, "eval": 65}
     for task in TASKS:
         assert stats["lengths"][task]["prompt_chars"]["n"] > 0
@@ -118,7 +119,7 @@ def test_stats_file(default_pairs):
 def test_same_seed_byte_identical_other_seed_differs(small_db, tmp_path):
     def build(seed, name):
         outputs = pair_outputs(tmp_path / name)
-        build_pairs(small_db, outputs=outputs, seed=seed, scale=1.0, **SMALL_COUNTS)
+        build_pairs(small_db, outputs=outputs, seed=seed, scale=1.0, tasks=SMALL_TASKS)
         return {k: Path(v).read_bytes() for k, v in outputs.items()}
     first, again, other = build(5, "a"), build(5, "b"), build(6, "c")
     assert first == again
@@ -128,18 +129,24 @@ def test_same_seed_byte_identical_other_seed_differs(small_db, tmp_path):
 
 def test_scale_multiplies_train_counts(small_db, tmp_path):
     outputs = pair_outputs(tmp_path)
-    records = build_pairs(small_db, outputs=outputs, seed=1, scale=2.5, **SMALL_COUNTS)
+    records = build_pairs(small_db, outputs=outputs, seed=1, scale=2.5, tasks=SMALL_TASKS)
     counts = {t: sum(r["task"] == t for r in records["train"]) for t in TASKS}
-    assert counts == {t: round(n * 2.5) for t, n in SMALL_COUNTS["train"].items()}
+    assert counts == {t: round(n * 2.5) for t, n in per_task(SMALL_TASKS, "train").items()}
 
 
 def test_too_many_pairs_for_the_database_is_a_clear_error(small_db, tmp_path):
-    counts = {**SMALL_COUNTS, "train": {**SMALL_COUNTS["train"], "extraction": 10**6}}
+    tasks = {**SMALL_TASKS, "extraction": {**SMALL_TASKS["extraction"], "train": 10**6}}
     with pytest.raises(ValueError, match="extraction.*ran out of distinct prompts.*data.orders"):
-        build_pairs(small_db, outputs=pair_outputs(tmp_path), seed=1, scale=1.0, **counts)
+        build_pairs(small_db, outputs=pair_outputs(tmp_path), seed=1, scale=1.0, tasks=tasks)
 
 
 def test_missing_task_count_is_named(small_db, tmp_path):
-    counts = {**SMALL_COUNTS, "eval": {"extraction": 1, "sql_qa": 1, "insights": 1}}
-    with pytest.raises(ValueError, match=r"pairs.eval.*push"):
-        build_pairs(small_db, outputs=pair_outputs(tmp_path), seed=1, scale=1.0, **counts)
+    tasks = {**SMALL_TASKS, "push": {"enabled": True, "train": 1, "validation": 1}}
+    with pytest.raises(ValueError, match=r"tasks\.push\.eval"):
+        build_pairs(small_db, outputs=pair_outputs(tmp_path), seed=1, scale=1.0, tasks=tasks)
+
+
+def test_only_enabled_tasks_are_built(small_db, tmp_path):
+    tasks = {**SMALL_TASKS, "sql_qa": {**SMALL_TASKS["sql_qa"], "enabled": False}}
+    records = build_pairs(small_db, outputs=pair_outputs(tmp_path), seed=1, scale=1.0, tasks=tasks)
+    assert {r["task"] for split in records.values() for r in split} == {"extraction", "insights", "push"}

@@ -2,9 +2,10 @@
 import pytest
 import torch
 from transformers import Qwen2Config, Qwen2ForCausalLM
+from task_names import TASKS
 
-from commerce_grpo.prompts import SYSTEM_PROMPTS, TASKS
 from commerce_grpo.modeling.tiny_model import IM_END, train_tokenizer
+from commerce_grpo.tasks import get as get_task
 
 CORPUS = [
     "O pedido chegou atrasado e a embalagem estava danificada.",
@@ -29,7 +30,7 @@ def tiny_lm():
 
 
 def chat(task: str, user: str) -> list[dict]:
-    return [{"role": "system", "content": SYSTEM_PROMPTS[task]}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": get_task(task).system_prompt}, {"role": "user", "content": user}]
 
 
 @pytest.fixture(scope="session")

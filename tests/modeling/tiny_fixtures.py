@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from commerce_grpo.modeling import build_base_model
-from commerce_grpo.prompts import SYSTEM_PROMPTS
+from commerce_grpo.tasks import get as get_task
 
 CITIES = ["sao paulo", "rio de janeiro", "belo horizonte", "curitiba", "salvador", "recife"]
 CATEGORIES = ["beleza_saude", "cama_mesa_banho", "esporte_lazer", "informatica_acessorios", "moveis_decoracao"]
@@ -103,7 +103,7 @@ def make_pairs(path: Path, *, split: str, counts: dict, seed: int = 0) -> Path:
             for i in range(count):
                 user, reference, source = BUILDERS[task](rng, i)
                 record = {"id": f"{task}-{split}-{i:04d}", "task": task, "split": split,
-                          "prompt": [{"role": "system", "content": SYSTEM_PROMPTS[task]},
+                          "prompt": [{"role": "system", "content": get_task(task).system_prompt},
                                      {"role": "user", "content": user}],
                           "reference": reference, "source": source}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")

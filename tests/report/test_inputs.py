@@ -9,7 +9,7 @@ from commerce_grpo.train.validation import history_columns
 
 
 def test_eval_history_as_the_grpo_callback_writes_it(tmp_path):
-    columns = history_columns()
+    columns = history_columns(["extraction", "sql_qa", "insights", "push"])
     rows = [dict.fromkeys(columns, "") | {"step": 0, "reward": 0.2, "reward_extraction": 0.1, "reward_sql_qa": 0.2,
                                           "reward_insights": 0.3},
             dict.fromkeys(columns, "") | {"step": 10, "reward": 0.4, "reward_extraction": 0.3, "reward_sql_qa": 0.4,
@@ -22,8 +22,20 @@ def test_eval_history_as_the_grpo_callback_writes_it(tmp_path):
     assert history[(history.task == "extraction")]["reward"].tolist() == [0.1, 0.3]
 
 
+def test_eval_history_of_a_run_of_fewer_tasks(tmp_path):
+    """A run of two tasks writes their columns only; the reader reads the tasks the file names."""
+    columns = history_columns(["sql_qa", "push"])
+    path = tmp_path / "eval_history.csv"
+    row = dict.fromkeys(columns, "") | {"step": 0, "reward": 0.2, "reward_sql_qa": 0.1, "reward_push": 0.3}
+    path.write_text(",".join(columns) + "\n" + ",".join(str(row[c]) for c in columns) + "\n")
+    assert sorted(inputs.read_eval_history(path)["task"]) == ["overall", "push", "sql_qa"]
+
+
 @pytest.mark.parametrize("text", [
     "step,task,reward\n5,push,0.4\n",  # a long table: another writer's layout
+    "step,reward,reward_returns_triage,n_prompts,eval_seconds\n1,0.2,0.3,8,1.0\n",  # a task nobody registered
+    # Registry order is the writer's order: push before sql_qa is another writer.
+    "step,reward,reward_push,reward_sql_qa,sql_qa_exec_match_rate,n_prompts,eval_seconds\n1,0.2,0.3,0.1,0.0,8,1.0\n",
     "step,reward,eval/extraction\n1,0.2,0.3\n",
     "step,loss\n1,2.0\n",
 ])

@@ -144,13 +144,13 @@ def test_every_link_and_figure_exists(built):
 
 def test_banner_names_data_source_preset_and_demo(built, tmp_path, make_report_inputs):
     _, report, md = built
-    assert report["data_source"] == "synthetic" and report["reward_preset"] == "correctness"
+    assert report["data_source"] == "synthetic" and report["rewards"]["preset"] == "correctness"
     banner = md.split("## Run")[0]
     assert "**synthetic** commerce.db" in banner and "preset `correctness`" in banner
     assert "> **Demo run.**" in banner and "**Olist**" not in banner
     assert "snakemake --configfile config/tucano2-0.5b.yaml --cores 1 --resources gpu=1" in md
     olist = make_report_inputs(tmp_path / "olist", source="olist")
-    build_report(**{**olist, "demo": False, "rewards_preset": "study"})
+    build_report(**{**olist, "demo": False, "rewards": {"preset": "study"}})
     banner = Path(olist["outputs"]["md"]).read_text().split("## Run")[0]
     assert "**Olist** CSVs" in banner and "preset `study`" in banner and "synthetic" not in banner
     assert "Demo run" not in banner

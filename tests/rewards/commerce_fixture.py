@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from commerce_grpo.prompts import SYSTEM_PROMPTS
+from commerce_grpo.tasks import get as get_task
 
 STATES = [("SP", "sao paulo"), ("RJ", "rio de janeiro"), ("MG", "belo horizonte"), ("PR", "curitiba"),
           ("BA", "salvador"), ("RS", "porto alegre")]
@@ -105,7 +105,7 @@ def eval_records() -> list[dict]:
     """
     def record(i, task, user, reference, source):
         return {"id": f"{task}-{i:06d}", "task": task, "split": "eval",
-                "prompt": [{"role": "system", "content": SYSTEM_PROMPTS[task]}, {"role": "user", "content": user}],
+                "prompt": [{"role": "system", "content": get_task(task).system_prompt}, {"role": "user", "content": user}],
                 "reference": reference, "source": source}
 
     records = []
@@ -156,7 +156,7 @@ def built_pair_records(workdir: Path, *, per_task: int = 12, orders: int = 1500,
             candidates = itertools.islice(module.candidates(con, np.random.default_rng(seed)), per_task)
             for i, cand in enumerate(candidates):
                 records.append({"id": f"{task}-{i:06d}", "task": task, "split": "eval",
-                                "prompt": [{"role": "system", "content": SYSTEM_PROMPTS[task]},
+                                "prompt": [{"role": "system", "content": get_task(task).system_prompt},
                                            {"role": "user", "content": cand.user}],
                                 "reference": json.loads(json.dumps(cand.reference, default=str)),
                                 "source": json.loads(json.dumps(cand.source, default=str))})

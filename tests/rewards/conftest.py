@@ -6,8 +6,8 @@ import json
 import pytest
 from rewards.commerce_fixture import build_commerce_db, eval_records
 
-from commerce_grpo.prompts import SYSTEM_PROMPTS
 from commerce_grpo.rewards import errors
+from commerce_grpo.tasks import get as get_task
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -42,7 +42,7 @@ def fresh_error_counter():
 
 def make_record(task: str, user: str = "", reference: dict | None = None, **source) -> dict:
     return {"id": f"{task}-test", "task": task, "split": "eval",
-            "prompt": [{"role": "system", "content": SYSTEM_PROMPTS[task]}, {"role": "user", "content": user}],
+            "prompt": [{"role": "system", "content": get_task(task).system_prompt}, {"role": "user", "content": user}],
             "reference": reference or {}, "source": source}
 
 

@@ -13,8 +13,9 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from rewards.answers import HACKS, NEUTRAL, honest
+from task_names import TASKS
 
-from commerce_grpo.prompts import COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, SENTIMENTS, TASKS
+from commerce_grpo.prompts import COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, SENTIMENTS
 from commerce_grpo.rewards import score
 
 # Answers in another task's format, or no recognisable answer for this one: exactly 0.

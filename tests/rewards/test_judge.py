@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from rewards.fixed_judge import fixed_judge, free_port
+from task_names import TASKS
 
 from commerce_grpo.rewards import errors
 from commerce_grpo.rewards.judge import (ERROR_KEY, FUNCTION_NAME, Judge, JudgeError, combine, load_rubric,
@@ -153,14 +154,14 @@ def test_judge_settings_reject_unknown_keys(rubric_file):
 def test_trl_adds_the_judge_only_when_enabled(rubric_file):
     rewards = CONFIG["rewards"]
     assert rewards["judge"]["enabled"] is False
-    names = [f.__name__ for f in make_reward_functions(db=None, config=rewards)]
-    assert FUNCTION_NAME not in names and len(names) == len(reward_weights(rewards))
+    names = [f.__name__ for f in make_reward_functions(db=None, config=rewards, tasks=TASKS)]
+    assert FUNCTION_NAME not in names and len(names) == len(reward_weights(rewards, tasks=TASKS))
     with fixed_judge(lambda body: (200, '{"P1": 10, "P2": 10, "N1": 0}')) as (server, url):
         enabled = {**rewards, **judge_cfg(url, rubric_file, weight=0.25)}
-        functions = make_reward_functions(db=None, config=enabled)
-        weights = reward_weights(enabled)
+        functions = make_reward_functions(db=None, config=enabled, tasks=TASKS)
+        weights = reward_weights(enabled, tasks=TASKS)
         assert [f.__name__ for f in functions] == names + [FUNCTION_NAME]
-        assert weights == reward_weights(rewards) + [0.25]
+        assert weights == reward_weights(rewards, tasks=TASKS) + [0.25]
         # TRL's call: dataset columns as keyword arguments; the other tasks' items get None
         out = functions[-1](prompts=[PROMPT, PROMPT], completions=[[{"role": "assistant", "content": "Oi"}], "x"],
                             task=["push", "extraction"], reference=[{}, {}], trainer_state=None)
@@ -257,5 +258,6 @@ def test_real_server_scores_a_batch_then_a_killed_server_fails_the_audit(live_se
                          eval=tiny_server_model.parent / "inputs" / "validation.jsonl",
                          db=tiny_server_model.parent / "inputs" / "commerce.db", outputs=outputs, rewards=rewards,
                          min_raters=audit["min_raters"], min_spearman=audit["min_spearman"],
-                         min_adversarial_accuracy=audit["min_adversarial_accuracy"], min_gold_sql=audit["min_gold_sql"])
+                         min_adversarial_accuracy=audit["min_adversarial_accuracy"], min_gold_sql=audit["min_gold_sql"],
+                         tasks=CONFIG["tasks"])
     assert not outputs["json"].exists()

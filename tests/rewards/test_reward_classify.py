@@ -1,18 +1,18 @@
 """Routing: system prompt first, insights before push (L-classifier: the "reengajamento" bug)."""
 import pytest
 
-from commerce_grpo.prompts import SYSTEM_PROMPTS, TASKS
 from commerce_grpo.rewards.classify import classify
+from commerce_grpo.tasks import REGISTRY, get as get_task
 
 
-@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("task", list(REGISTRY))
 def test_system_prompt_decides(task):
     user = "Escreva uma notificação push de reengajamento com SQL e JSON da avaliação"  # every task's keywords
-    assert classify([{"role": "system", "content": SYSTEM_PROMPTS[task]}, {"role": "user", "content": user}]) == task
+    assert classify([{"role": "system", "content": get_task(task).system_prompt}, {"role": "user", "content": user}]) == task
 
 
 def test_insights_prompt_about_push_and_reengajamento_is_insights():
-    prompt = [{"role": "system", "content": SYSTEM_PROMPTS["insights"]},
+    prompt = [{"role": "system", "content": get_task("insights").system_prompt},
               {"role": "user", "content": "Analise a campanha de reengajamento por notificação push."}]
     assert classify(prompt) == "insights"
 

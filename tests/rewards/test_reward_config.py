@@ -1,10 +1,12 @@
-"""The rewards section of config.yaml: a preset name plus overrides; the weights' one home is PRESETS."""
+"""The rewards section of config.yaml: a preset name plus overrides; the weights' one home is each task's
+``TaskSpec.weights`` (one table per preset of ``PRESETS``)."""
 from pathlib import Path
 
 import pytest
 import yaml
+from task_names import TASKS
 
-from commerce_grpo.prompts import TASKS
+from commerce_grpo import tasks as registry
 from commerce_grpo.rewards.config import DEFAULT_PRESET, PRESETS, settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +24,7 @@ def test_shipped_configs_resolve(config_file):
 
 @pytest.mark.parametrize("config_file", SHIPPED)
 def test_config_files_state_no_weights(config_file):
-    """Weights have one home (rewards/config.py): config files name a preset, they do not copy it."""
+    """Weights have one home (the task modules): config files name a preset, they do not copy it."""
     rewards = yaml.safe_load((ROOT / config_file).read_text())["rewards"]
     assert not set(rewards) & set(TASKS), rewards
 
@@ -35,7 +37,8 @@ def test_default_preset_is_correctness_and_study_is_the_published_reward():
     assert study.weights["push"]["formal"] == -0.20
     assert study.weights["sql_qa"]["result_match"] == 0.45
     for preset in PRESETS:
-        assert set(PRESETS[preset]) == set(TASKS)
+        assert set(settings({"preset": preset}).weights) == set(registry.REGISTRY)
+        assert all(set(spec.weights) == set(PRESETS) for spec in registry.REGISTRY.values())
 
 
 def test_correctness_weights_put_correctness_first():

@@ -3,8 +3,9 @@ import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from task_names import TASKS
 
-from commerce_grpo.prompts import EXTRACTION_FIELDS, TASKS
+from commerce_grpo.prompts import EXTRACTION_FIELDS
 from commerce_grpo.rewards import errors, score
 from commerce_grpo.rewards.config import settings as reward_settings
 

@@ -2,8 +2,8 @@
 import json
 
 import pytest
+from task_names import TASKS
 
-from commerce_grpo.prompts import TASKS
 from commerce_grpo.rewards import score
 from commerce_grpo.rewards.config import settings
 from commerce_grpo.rewards.trl import make_reward_functions, reward_weights
@@ -32,10 +32,10 @@ STUDY = {"preset": "study"}
 
 @pytest.mark.parametrize("config", [None, STUDY])
 def test_names_order_and_weights_match(config):
-    funcs = make_reward_functions(db=None, config=config)
-    weights = reward_weights(config)
+    funcs = make_reward_functions(db=None, config=config, tasks=TASKS)
+    weights = reward_weights(config, tasks=TASKS)
     names = [f.__name__ for f in funcs]
-    assert len(funcs) == len(weights) == sum(len(w) for w in settings(config).weights.values())
+    assert len(funcs) == len(weights) == sum(len(settings(config).weights[task]) for task in TASKS)
     assert [n.split("/")[0] for n in names] == sorted((n.split("/")[0] for n in names), key=TASKS.index)
     if config is None:
         assert names[0] == "extraction/sentiment" and "extraction/format" in names
@@ -60,8 +60,8 @@ def test_subset_of_tasks():
 @pytest.mark.parametrize("config", [None, STUDY])
 def test_functions_score_their_task_and_return_none_for_others(batch, commerce_db, config):
     records, completions = batch
-    funcs = make_reward_functions(db=commerce_db, config=config)
-    weights = reward_weights(config)
+    funcs = make_reward_functions(db=commerce_db, config=config, tasks=TASKS)
+    weights = reward_weights(config, tasks=TASKS)
     kwargs = {"prompts": [r["prompt"] for r in records], "completions": completions,
               "task": [r["task"] for r in records], "reference": [r["reference"] for r in records],
               "source": [r["source"] for r in records], "trainer_state": None, "log_metric": None}
@@ -78,7 +78,7 @@ def test_functions_score_their_task_and_return_none_for_others(batch, commerce_d
 
 def test_missing_task_column_uses_the_classifier_and_json_references(batch):
     records, completions = batch
-    funcs = {f.__name__: f for f in make_reward_functions(db=None, config=None)}
+    funcs = {f.__name__: f for f in make_reward_functions(db=None, config=None, tasks=TASKS)}
     out = funcs["push/length"](prompts=[r["prompt"] for r in records], completions=completions,
                                reference=[json.dumps(r["reference"]) for r in records])
     assert out[0] == 1.0 and out[1] is None and out[2] is None

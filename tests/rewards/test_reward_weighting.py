@@ -2,13 +2,13 @@
 import math
 
 import pytest
+from task_names import TASKS
 
-from commerce_grpo.prompts import TASKS
 from commerce_grpo.rewards.weighting import IWUTaskWeights
 
 
 def test_starts_uniform_and_sums_to_one():
-    w = IWUTaskWeights()
+    w = IWUTaskWeights(TASKS)
     assert w.weights == pytest.approx(dict.fromkeys(TASKS, 0.25))
 
 
@@ -32,7 +32,7 @@ def test_one_step_matches_the_formula():
 
 
 def test_stagnating_low_reward_tasks_gain_weight():
-    w = IWUTaskWeights(lam=1.0, beta=0.5)
+    w = IWUTaskWeights(TASKS, lam=1.0, beta=0.5)
     for step in range(50):
         weights = w.update({"extraction": 0.8, "sql_qa": 0.1, "insights": 0.5, "push": 0.3})
     assert weights["sql_qa"] > weights["push"] > weights["insights"] > weights["extraction"]
@@ -48,7 +48,7 @@ def test_improving_task_is_treated_as_strong():
 
 
 def test_missing_and_nan_tasks_are_left_alone():
-    w = IWUTaskWeights()
+    w = IWUTaskWeights(TASKS)
     w.update({"push": 0.9, "sql_qa": float("nan")})
     assert w.logits["sql_qa"] == 0.0 and w.logits["extraction"] == 0.0
     assert w.logits["push"] == 0.0  # alone, it equals its own baseline
@@ -56,9 +56,9 @@ def test_missing_and_nan_tasks_are_left_alone():
 
 def test_validation():
     with pytest.raises(ValueError, match="unknown task"):
-        IWUTaskWeights().update({"chat": 1.0})
+        IWUTaskWeights(TASKS).update({"chat": 1.0})
     with pytest.raises(ValueError, match="beta"):
-        IWUTaskWeights(beta=0)
+        IWUTaskWeights(TASKS, beta=0)
     with pytest.raises(ValueError, match="distinct"):
         IWUTaskWeights(("a", "a"))
     w = IWUTaskWeights(("a", "b"), initial={"a": 3.0, "b": 1.0})

@@ -8,6 +8,7 @@ from transformers import TrainerControl, TrainerState
 from commerce_grpo.train.callbacks import PreflightCallback, PreflightError, ValidationCallback, read_history
 from commerce_grpo.train.preflight import TaskProbe, judge
 from commerce_grpo.train.sampling import TaskWeightedSampler
+from commerce_grpo.train.validation import history_columns
 
 
 def _preflight(steps=2, probe=None):
@@ -89,16 +90,19 @@ class _Model:
         self.saved.append(path.name)
 
 
+COLUMNS = history_columns(("push",))
+
+
 def test_resume_drops_newer_rows_and_adapters(tmp_path):
     rewards = iter([0.1, 0.3, 0.2, 0.5])
-    callback = ValidationCallback(lambda model, step: {"step": step, "reward": next(rewards)},
+    callback = ValidationCallback(lambda model, step: {"step": step, "reward": next(rewards)}, columns=COLUMNS,
                                   history_path=tmp_path / "h.csv", adapters_dir=tmp_path / "a", eval_steps=2, patience=5)
     model, control = _Model(), TrainerControl()
     callback.on_train_begin(None, TrainerState(global_step=0), control, model=model)
     for step in (2, 4, 6):
         callback.on_step_end(None, TrainerState(global_step=step, max_steps=10), control, model=model)
     assert model.saved == ["step-0", "step-2", "step-6"]
-    resumed = ValidationCallback(None, history_path=tmp_path / "h.csv", adapters_dir=tmp_path / "a", eval_steps=2,
+    resumed = ValidationCallback(None, columns=COLUMNS, history_path=tmp_path / "h.csv", adapters_dir=tmp_path / "a", eval_steps=2,
                                  patience=5)
     resumed.on_train_begin(None, TrainerState(global_step=4), control, model=model)
     assert [row["step"] for row in read_history(tmp_path / "h.csv")] == [0, 2, 4]

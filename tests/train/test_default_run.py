@@ -32,7 +32,7 @@ def default_inputs(tmp_path_factory):
     pairs = root / "pairs"
     pairs.mkdir()
     build_pairs(db, outputs={split: pairs / f"{split}.jsonl" for split in ("train", "validation", "eval")}
-                | {"stats": pairs / "stats.json"}, **cfg["pairs"])
+                | {"stats": pairs / "stats.json"}, **cfg["pairs"], tasks=cfg["tasks"])
     base = root / "base"
     build_base_model(base, inputs={"db": db, "train": pairs / "train.jsonl"}, model=cfg["model"])
     sft = root / "sft"

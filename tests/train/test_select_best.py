@@ -10,6 +10,7 @@ from commerce_grpo.modeling import attach_lora, load_model
 from commerce_grpo.train.select_best import pick_peak, select_best
 from commerce_grpo.train.validation import history_columns
 from modeling.tiny_fixtures import TINY_MODEL
+from task_names import TASKS
 from train.train_fixtures import GRPO, LORA
 
 # Rises, peaks at step 20, collapses (the study's shape).
@@ -31,7 +32,7 @@ def _checkpoints(tiny_base, root):
 
 def _history(path):
     with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=history_columns())
+        writer = csv.DictWriter(handle, fieldnames=history_columns(TASKS))
         writer.writeheader()
         for step, reward in HISTORY:
             writer.writerow({"step": step, "reward": reward, "reward_extraction": reward + 0.1, "reward_sql_qa": "",

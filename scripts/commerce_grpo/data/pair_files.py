@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from ..files import check_fields, read_jsonl
-from ..prompts import TASKS
+from .. import tasks as registry
 
 PAIR_KEYS = ("id", "task", "prompt", "reference")
 SPLITS = ("train", "validation", "eval")
@@ -39,8 +39,8 @@ def read_pairs(path, *, tasks=None) -> list[dict]:
 def check_record(record, where: str) -> None:
     """Raise ValueError (prefixed by ``where``) unless ``record`` has the pair record's shape."""
     check_fields(record, PAIR_KEYS, where, "pair record")
-    if record["task"] not in TASKS:
-        raise ValueError(f"{where}: unknown task {record['task']!r} (expected one of {list(TASKS)})")
+    if record["task"] not in registry.REGISTRY:
+        raise ValueError(f"{where}: unknown task {record['task']!r} (expected one of {list(registry.REGISTRY)})")
     prompt = record["prompt"]
     if not isinstance(prompt, list) or not all(isinstance(m, dict) and {"role", "content"} <= m.keys()
                                                and isinstance(m["content"], str) for m in prompt):

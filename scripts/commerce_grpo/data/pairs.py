@@ -1,10 +1,12 @@
-"""Rule pairs: commerce.db → train/validation/eval pairs for the four tasks, and their stats.
+"""Rule pairs: commerce.db → train/validation/eval pairs for the run's tasks, and their stats.
 
-Each task builder yields candidates in a stratified, interleaved order (scores, templates,
-topics or intents take turns), so the first candidates make a stratified eval set. Eval is
+Each task's builder (``TaskSpec.candidates``) yields candidates in a stratified, interleaved
+order (scores, templates, topics or intents take turns), so the first candidates make a
+stratified eval set. Eval is
 drawn first for every task; training candidates that share an id (order, customer) or a
 normalised prompt text with any eval pair are skipped, and validation is carved from the
-training pool. Same seed → byte-identical files.
+training pool. Same seed → byte-identical files. A task's stream is seeded with its registry
+index, so enabling another task never changes its pairs.
 """
 import json
 import logging
@@ -14,39 +16,34 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from .. import tasks as registry
 from ..files import write_atomic, write_jsonl
-from ..prompts import SYSTEM_PROMPTS, TASKS
 from .db import attach_read_only, reading_commerce_db
 from .pair_files import SPLITS, check_pair_file, read_pairs, read_stats  # noqa: F401 (re-exported)
 from . import labelled_set
 from .ptbr import normalize_text
-from .tasks import extraction, insights, push, sql_qa
 from .tasks.base import Candidate
 from .text_stats import comment_stats
 
 log = logging.getLogger(__name__)
-BUILDERS = {
-    "extraction": extraction.candidates,
-    "sql_qa": sql_qa.candidates,
-    "insights": insights.candidates,
-    "push": push.candidates,
-}
+COVERAGE_KEYS = ("category", "state", "intent", "template", "score")  # stats.json key order
 
 
-def build_pairs(db, *, outputs: dict, seed: int, train: dict, scale: float, validation: dict,
-                eval: dict, labelled_dir=labelled_set.SET_DIR) -> dict[str, list[dict]]:
+def build_pairs(db, *, outputs: dict, seed: int, scale: float, tasks: dict,
+                labelled_dir=labelled_set.SET_DIR) -> dict[str, list[dict]]:
     """Write outputs["train"|"validation"|"eval"] (jsonl) and outputs["stats"] (json).
 
-    ``labelled_dir`` is the folder of the hand-labelled reviews; the Olist-mode labeller's
-    per-field accuracy on it goes into the stats (``labeller``: null when the folder is absent).
+    ``tasks`` is the config's ``tasks`` section (the enabled tasks and their counts; ``scale``
+    multiplies the train counts). ``labelled_dir`` is the folder of the hand-labelled reviews; the
+    Olist-mode labeller's per-field accuracy on it goes into the stats (``labeller``: null when
+    the folder is absent).
     """
-    _check_counts(train=train, validation=validation, eval=eval)
-    wanted = {task: {"train": round(train[task] * scale), "validation": validation[task],
-                     "eval": eval[task]} for task in TASKS}
+    wanted = {task: {"train": round(n["train"] * scale), "validation": n["validation"], "eval": n["eval"]}
+              for task, n in registry.counts(tasks).items()}
     con = in_memory_copy(db)
     try:
-        streams = {task: BUILDERS[task](con, np.random.default_rng([seed, i]))
-                   for i, task in enumerate(TASKS)}
+        streams = {task: registry.get(task).candidates(con, np.random.default_rng([seed, registry.index(task)]))
+                   for task in wanted}
         chosen = _split(streams, wanted)
         database = database_summary(con)
         texts = [r[0] for r in con.execute(
@@ -55,7 +52,7 @@ def build_pairs(db, *, outputs: dict, seed: int, train: dict, scale: float, vali
         con.close()
 
     records = {split: [] for split in SPLITS}
-    for task in TASKS:
+    for task in wanted:
         number = 0
         for split in ("eval", "train", "validation"):
             for cand in chosen[task][split]:
@@ -125,16 +122,9 @@ def source_of(database: dict) -> str:
     return "synthetic" if database["review_facts_origin"] == ["synthetic"] else "olist"
 
 
-def _check_counts(**counts: dict) -> None:
-    for name, per_task in counts.items():
-        missing = [task for task in TASKS if task not in per_task]
-        if missing:
-            raise ValueError(f"pairs.{name}: missing count for task(s) {missing}")
-
-
 def _split(streams: dict, wanted: dict) -> dict[str, dict[str, list[Candidate]]]:
     """Eval for every task first (its ids and texts are then excluded everywhere), then train."""
-    chosen = {task: {split: [] for split in SPLITS} for task in TASKS}
+    chosen = {task: {split: [] for split in SPLITS} for task in streams}
     eval_keys: set[str] = set()
     seen_texts: set[str] = set()
     for task, stream in streams.items():
@@ -157,7 +147,7 @@ def _take(stream, count: int, seen_texts: set, excluded_keys: set, task: str, sp
         if cand is None:
             raise ValueError(
                 f"pairs: task {task!r} ran out of distinct prompts for {split} after {len(taken)} "
-                f"of {count}; lower the pairs counts (pairs.scale, pairs.train/validation/eval) or build "
+                f"of {count}; lower the pairs counts (pairs.scale, tasks.{task}.train/validation/eval) or build "
                 f"a bigger commerce.db (data.orders)")
         text = normalize_text(cand.user)
         if text in seen_texts or excluded_keys.intersection(cand.keys):
@@ -172,7 +162,7 @@ def _record(pair_id: str, task: str, split: str, cand: Candidate) -> dict:
         "id": pair_id,
         "task": task,
         "split": split,
-        "prompt": [{"role": "system", "content": SYSTEM_PROMPTS[task]},
+        "prompt": [{"role": "system", "content": registry.get(task).system_prompt},
                    {"role": "user", "content": cand.user}],
         "reference": cand.reference,
         "source": cand.source,
@@ -183,17 +173,19 @@ def pair_stats(records: dict[str, list[dict]], chosen: dict) -> dict:
     """Counts per task and split, prompt/reference lengths, coverage of categories, states, intents."""
     counts = {split: dict(Counter(r["task"] for r in records[split])) for split in SPLITS}
     lengths = {}
-    for task in TASKS:
+    for task in chosen:
         rows = [r for split in SPLITS for r in records[split] if r["task"] == task]
         lengths[task] = {
             "prompt_chars": _summary([len(r["prompt"][1]["content"]) for r in rows]),
             "reference_chars": _summary([len(json.dumps(r["reference"], ensure_ascii=False)) for r in rows]),
         }
     coverage = {}
-    for key in ("category", "state", "intent", "template", "score"):
+    declared = {key for task in chosen for key in registry.get(task).meta_keys}
+    for key in [k for k in COVERAGE_KEYS if k in declared] + sorted(declared - set(COVERAGE_KEYS)):
         per_split = {}
         for split in SPLITS:
-            values = Counter(str(c.meta[key]) for task in TASKS for c in chosen[task][split] if key in c.meta)
+            values = Counter(str(c.meta[key]) for task in chosen for c in chosen[task][split]
+                             if key in c.meta and key in registry.get(task).meta_keys)
             per_split[split] = {"distinct": len(values), "counts": dict(sorted(values.items()))}
         coverage[key] = per_split
     return {"counts": counts, "total": {s: len(records[s]) for s in SPLITS}, "lengths": lengths,

@@ -19,7 +19,7 @@ import pandas as pd
 
 from commerce_grpo import stats
 from commerce_grpo.arms import RUNS, init_arm, parse_arm
-from commerce_grpo.prompts import TASKS
+from commerce_grpo.report.scoring import ordered_tasks
 
 OVERALL = "overall"
 # The stage each comparison credits, by (arm kind, baseline): the report prints these words.
@@ -39,6 +39,7 @@ CRITICAL_MASS = 500
 # When different answers get the same reward on this share of prompts, the reward is too coarse.
 INSENSITIVE_SHARE = 0.5
 # Scenario C's routing of a lagging task; push lagged for lack of prompts (L-minority, L-capacity).
+# The handoff names these four tasks; any other lagging task goes on down the rules.
 WEAK_TASK_CAUSE = {
     "extraction": "reward problem",
     "sql_qa": "capacity ceiling",
@@ -52,7 +53,8 @@ RULES = (
     "improved if GRPO beats the arm it started from after Holm (exact one-sided test, positive Δ)",
     "worse if GRPO is below the arm it started from after Holm (the opposite one-sided test, negative Δ)",
     f"a task whose GRPO mean is below {WEAK_TASK} follows the handoff's Scenario C: extraction → reward problem, "
-    "sql_qa → capacity ceiling, insights → data starvation (push → data starvation, L-minority)",
+    "sql_qa → capacity ceiling, insights → data starvation (push → data starvation, L-minority); a task the "
+    "handoff does not name goes on to the next rules",
     f"reward problem if on ≥ {INSENSITIVE_SHARE:.0%} of prompts a different GRPO answer gets the same partial "
     "reward as the init arm's",
     f"data starvation if the task has fewer than {CRITICAL_MASS} training prompts (L-minority) or its validation "
@@ -91,7 +93,7 @@ class Arms:
 
     def tasks(self) -> list[str]:
         present = self.scores.get("base", next(iter(self.scores.values())))
-        return [task for task in TASKS if task in present]
+        return ordered_tasks(part for part in present if part != OVERALL)
 
     @property
     def main_group(self) -> str | None:
@@ -257,7 +259,7 @@ def diagnose(task: str, *, comparison: stats.Comparison | None, alpha: float, au
             f"GRPO is below {init}, the arm it started from, after Holm (opposite one-sided test, "
             f"p_holm = {comparison.p_holm_less:.3g} < {alpha}, Δ = {comparison.delta:+.3f}): GRPO undid part of "
             "what the init arm could do on this task")
-    elif comparison.mean_arm < WEAK_TASK:
+    elif comparison.mean_arm < WEAK_TASK and task in WEAK_TASK_CAUSE:
         verdict = WEAK_TASK_CAUSE[task]
         reason = (f"no significant change from {init}, and the task lags (GRPO mean {comparison.mean_arm:.3f} < "
                   f"{WEAK_TASK}); the handoff's Scenario C routes a lagging {task} task to: {verdict}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from commerce_grpo import stats
 from commerce_grpo.arms import init_arm, parse_arm
-from commerce_grpo.report import analysis, figures, inputs, provenance
+from commerce_grpo.report import analysis, figures, inputs, provenance, scoring
 from commerce_grpo.report.markdown import render
 
 log = logging.getLogger(__name__)
@@ -25,13 +25,14 @@ AUDIT_TASK_KEYS = ("n_items", "n_prompts", "raters", "spearman_per_rater", "spea
 
 
 def build_report(*, evals, metas, audit, pairs_stats, sft_metrics, eval_histories, best, grpo_metrics, benchmarks,
-                 outputs, arms, grpo_arms, grpo_init, rewards_preset, run_name, demo, model, decoding, config_hash,
+                 outputs, arms, grpo_arms, grpo_init, rewards, run_name, demo, model, decoding, config_hash,
                  alpha, bootstrap_samples, seed, entropy_floor) -> dict:
     """Write outputs["md"], outputs["json"] and PNGs into outputs["figures"]; return the report dict.
 
     ``evals``/``metas`` follow ``arms``; ``eval_histories``/``best``/``grpo_metrics`` follow
     ``grpo_arms`` (the GRPO arms, ``commerce_grpo.arms`` names). ``grpo_init`` is the config's
     ``grpo.init``: where the ``grpo`` run started, so GRPO is credited against that arm only.
+    ``rewards`` is the config's ``rewards`` section: the preset, weight overrides and the judge.
     """
     md_path, json_path, fig_dir = Path(outputs["md"]), Path(outputs["json"]), Path(outputs["figures"])
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -54,11 +55,17 @@ def build_report(*, evals, metas, audit, pairs_stats, sft_metrics, eval_historie
         {arm: inputs.read_grpo_entropy(path) for arm, path in metrics_in.items()}, entropy_floor)
     comparisons = analysis.comparisons(arms_, grpo_init=grpo_init, bootstrap_samples=bootstrap_samples, seed=seed)
 
-    audit_info = audit_summary(inputs.read_audit(audit))
+    audit_data = inputs.read_audit(audit)
+    audit_info = audit_summary(audit_data)
+    unaudited = [task for task in tasks if task not in audit_info["per_task"]]
+    if unaudited:
+        raise ValueError(f"{audit}: missing key 'tasks.{unaudited[0]}' (an evaluated task)")
     data = inputs.read_stats(pairs_stats)
     missing = [task for task in tasks if task not in data["counts"]["train"]]
     if missing:
         raise ValueError(f"{pairs_stats}: counts.train lacks the evaluated task(s) {missing}")
+    rewards_used = {**scoring.reward_setup(rewards, tasks, data["counts"]),
+                    "judge": scoring.judge_setup(rewards, audit_data, str(audit), metrics_in)}
     diagnosis, examples = _diagnosis(arms_, records, comparisons, histories, audit_info, data, grpo_init, alpha)
     main = arms_.main_group
 
@@ -73,7 +80,8 @@ def build_report(*, evals, metas, audit, pairs_stats, sft_metrics, eval_historie
     report = {
         "demo": bool(demo),
         "data_source": data["source"],
-        "reward_preset": rewards_preset,
+        "tasks": tasks,
+        "rewards": rewards_used,
         "header": provenance.header(run_name=run_name, model=model, decoding=decoding, config_hash=config_hash,
                                     metas=metas_, benchmarks=inputs.read_benchmarks(_paths(benchmarks))),
         "data": data,
@@ -97,7 +105,7 @@ def build_report(*, evals, metas, audit, pairs_stats, sft_metrics, eval_historie
         "diagnosis_rules": list(analysis.RULES),
         "diagnosis": diagnosis,
         "examples": examples,
-        "statistics": method(alpha, bootstrap_samples, seed),
+        "statistics": method(alpha, bootstrap_samples, seed, tasks),
         "rebuild_command": rebuild_command(demo, run_name),
     }
     report = stats.json_safe(report)
@@ -146,7 +154,7 @@ def audit_summary(audit: dict) -> dict:
     }
 
 
-def method(alpha: float, bootstrap_samples: int, seed: int) -> dict:
+def method(alpha: float, bootstrap_samples: int, seed: int, tasks: list[str]) -> dict:
     return {
         "alpha": alpha,
         "bootstrap_samples": bootstrap_samples,
@@ -155,8 +163,8 @@ def method(alpha: float, bootstrap_samples: int, seed: int) -> dict:
         "effect_size": "matched-pairs rank-biserial correlation r = (R+ − R−)/(R+ + R−) over untied pairs",
         "interval": f"percentile bootstrap 95% CI of the mean paired difference, {bootstrap_samples} "
                     f"resamples of prompts, seed {seed}",
-        "multiple_testing": "Holm step-down within each family; a family is the per-task tests (extraction, "
-                            "sql_qa, insights, push) of one arm against one baseline, e.g. grpo_pooled vs sft. "
+        "multiple_testing": f"Holm step-down within each family; a family is the per-task tests "
+                            f"({', '.join(tasks)}) of one arm against one baseline, e.g. grpo_pooled vs sft. "
                             "Each direction (better, worse) is adjusted on its own. The overall test is a single "
                             "test (p (Holm) = p). Families are not pooled across arms or baselines.",
         "stages": "each comparison names the training stage it credits: SFT vs base credits SFT; a GRPO arm vs "

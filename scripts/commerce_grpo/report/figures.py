@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import pandas as pd  # noqa: E402
 
-from commerce_grpo.prompts import TASKS  # noqa: E402
+from commerce_grpo import tasks as registry  # noqa: E402
 
 GRPO_VALIDATION = "grpo_validation.png"
 SFT_LOSS = "sft_loss.png"
@@ -22,7 +22,7 @@ EVAL_MEANS = "eval_means.png"
 
 def grpo_validation(histories: dict[str, pd.DataFrame], out_dir: Path) -> str | None:
     """GRPO validation reward over steps: one panel per task, one line per GRPO arm (run and seed)."""
-    panels = [t for t in (*TASKS, "overall") if any((h["task"] == t).any() for h in histories.values())]
+    panels = [t for t in (*registry.ALL, "overall") if any((h["task"] == t).any() for h in histories.values())]
     if not panels:
         return None
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3), sharey=True, squeeze=False)
@@ -59,7 +59,7 @@ def eval_means(means: dict[str, dict[str, float]], out_dir: Path) -> str | None:
         return None
     arms = list(means)
     present = set(next(iter(means.values())))
-    parts = [p for p in (*TASKS, "overall") if p in present]
+    parts = [p for p in (*registry.ALL, "overall") if p in present]
     width = 0.8 / len(arms)
     fig, ax = plt.subplots(figsize=(1.6 * len(parts) + 2, 3.2))
     for k, arm in enumerate(arms):

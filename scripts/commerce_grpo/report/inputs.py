@@ -2,9 +2,9 @@
 
 Eval records and their meta (``commerce_grpo.eval_files``), the reward audit
 (``commerce_grpo.audit.read_audit``), the pair stats (``read_stats``), GRPO eval histories
-(``validation.history_columns()``), best.json, TRL metrics and Snakemake benchmark files. A file of
-another shape is an error naming it: the report never guesses a layout (a guessed key once hid
-which number the report showed).
+(``validation.history_columns(tasks)``), best.json, TRL metrics (entropy, the LLM judge) and Snakemake
+benchmark files. A file of another shape is an error naming it: the report never guesses a layout
+(a guessed key once hid which number the report showed).
 """
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from commerce_grpo import tasks as registry
 from commerce_grpo.audit import read_audit
 from commerce_grpo.data.pair_files import read_stats
 from commerce_grpo.eval_files import read_eval, read_meta
-from commerce_grpo.prompts import TASKS
+from commerce_grpo.rewards import judge
 from commerce_grpo.train.validation import history_columns
 
 __all__ = ["read_audit", "read_stats", "read_eval", "read_meta", "read_best", "read_eval_history",
-           "read_sft_metrics", "read_grpo_entropy", "read_benchmarks"]
+           "read_sft_metrics", "read_grpo_entropy", "read_grpo_judge", "read_benchmarks"]
 
 
 def read_best(best_dir: str | Path) -> dict:
@@ -39,15 +40,17 @@ def read_best(best_dir: str | Path) -> dict:
 def read_eval_history(path: str | Path) -> pd.DataFrame:
     """GRPO validation reward as long rows (step, task, reward); ``overall`` for the mean column.
 
-    The file has exactly the columns of ``validation.history_columns()`` (the callback writes them):
-    ``step``, ``reward`` (mean) and ``reward_<task>`` per task; empty cells (a task without
-    validation prompts) are dropped.
+    The file has exactly the columns of ``validation.history_columns(tasks)`` (the callback writes
+    them) for the registered tasks its ``reward_<task>`` columns name: ``step``, ``reward`` (mean),
+    ``reward_<task>`` per task, each task's metric; empty cells (a task without validation prompts)
+    are dropped.
     """
     frame = pd.read_csv(path)
-    expected = history_columns()
+    tasks = [task for task in registry.ALL if f"reward_{task}" in frame.columns]
+    expected = history_columns(tasks)
     if list(frame.columns) != expected:
         raise ValueError(f"{path}: eval history columns {list(frame.columns)}, expected {expected}")
-    columns = {"reward": "overall", **{f"reward_{task}": task for task in TASKS}}
+    columns = {"reward": "overall", **{f"reward_{task}": task for task in tasks}}
     long = frame[["step", *columns]].rename(columns=columns)
     long = long.melt(id_vars=["step"], var_name="task", value_name="reward").dropna(subset=["reward"])
     return long.astype({"step": int, "reward": float}).sort_values(["task", "step"]).reset_index(drop=True)
@@ -77,6 +80,38 @@ def read_grpo_entropy(path: str | Path) -> pd.DataFrame:
     if "completions/clipped_ratio" in frame.columns:
         frame = frame[frame["completions/clipped_ratio"] < 1.0]
     return frame[["step", "entropy"]].dropna().astype({"step": int, "entropy": float})
+
+
+# What GRPO's metrics.csv holds about the judge: TRL's per-function mean (NaN on a step where every
+# call failed) and CommerceGRPOMixin.log's failure counter (cumulative, restarting at 0 on resume).
+JUDGE_MEAN = f"rewards/{judge.FUNCTION_NAME}/mean"
+JUDGE_ERRORS = f"reward_errors/{judge.ERROR_KEY}"
+JUDGE_CALLS = judge.CALLS_METRIC
+
+
+def _counted(frame: pd.DataFrame, column: str) -> int:
+    """The total of a per-process cumulative counter: the sum of its increases (a drop is a resumed
+    run counting from 0 again)."""
+    counter = frame[column].dropna().astype(int).tolist() if column in frame.columns else []
+    return sum(now - before if now >= before else now for before, now in zip([0, *counter], counter))
+
+
+def read_grpo_judge(path: str | Path) -> dict:
+    """GRPO metrics.csv on the LLM judge: logged training steps, those it scored, its mean reward over
+    them, its calls and its failed calls.
+
+    Failed calls sum the counter's increases: it counts from 0 in each training process, so a drop
+    is a resumed run counting again. A file without the judge's mean column is an error: the judge
+    was enabled but did not take part in this training.
+    """
+    frame = pd.read_csv(path)
+    if "step" not in frame.columns or JUDGE_MEAN not in frame.columns:
+        raise ValueError(f"{path}: GRPO metrics need step and {JUDGE_MEAN!r} columns when the judge is enabled "
+                         f"({list(frame.columns)})")
+    logged = frame[frame["loss"].notna()] if "loss" in frame.columns else frame  # training rows, not the summary
+    means = logged[JUDGE_MEAN].dropna()
+    return {"steps": len(logged), "steps_scored": len(means), "mean": float(means.mean()) if len(means) else None,
+            "calls": _counted(frame, JUDGE_CALLS), "errors": _counted(frame, JUDGE_ERRORS)}
 
 
 def read_benchmarks(paths: list[str | Path]) -> dict[str, float]:

@@ -9,7 +9,7 @@ import json
 import math
 import re
 
-from commerce_grpo.prompts import TASKS
+from commerce_grpo import tasks as registry
 from commerce_grpo.report.analysis import OVERALL
 
 REAL_RECIPE = "snakemake --configfile config/tucano2-0.5b.yaml --cores 1 --resources gpu=1"
@@ -21,6 +21,7 @@ def render(report: dict) -> str:
         _banner(report),
         _header(report["header"]),
         _data(report["data"]),
+        _rewards(report["tasks"], report["rewards"]),
         _audit(report["audit"]),
         _curves(report["figures"]),
         _entropy(report.get("entropy")),
@@ -41,10 +42,14 @@ DATA_SOURCES = {
 
 
 def _banner(report: dict) -> str:
-    """What the numbers are about: data source and reward preset always; the demo caveat on demo runs."""
+    """What the numbers are about: data source and reward preset always, the LLM judge when GRPO trained
+    on it, the demo caveat on demo runs."""
     data = DATA_SOURCES[report["data_source"]]
-    lines = [f"> Data: {data}. Rewards: preset `{report['reward_preset']}` (`rewards.preset`); every reward "
-             "below is that preset's score."]
+    judge = report["rewards"]["judge"]
+    lines = [f"> Data: {data}. Rewards: preset `{report['rewards']['preset']}` (`rewards.preset`); every reward "
+             "below is that preset's score."
+             + (f" GRPO also trained on the LLM judge `{judge['model']}` (weight {judge['weight']:g}), which eval "
+                "and validation rewards leave out." if judge["enabled"] else "")]
     if report["demo"]:
         lines.append(
             "> **Demo run.** This report comes from the embedded tiny model "
@@ -79,7 +84,7 @@ def _data(data: dict) -> str:
     """Prompts per split and task (the pair stats' ``counts``) and prompt/reference lengths."""
     counts = data["counts"]
     seen = {c for v in counts.values() for c in v}
-    columns = [t for t in TASKS if t in seen] + sorted(seen - set(TASKS))
+    columns = [t for t in registry.ALL if t in seen] + sorted(seen - set(registry.ALL))
     parts = [f"## Data\n\nSource: {DATA_SOURCES[data['source']]}.",
              _table(["Split", *columns, "total"],
                     [(s, *(v.get(c, 0) for c in columns), sum(v.values())) for s, v in counts.items()])]
@@ -89,6 +94,37 @@ def _data(data: dict) -> str:
         parts.append("Characters per prompt (user message) and per gold reference, mean (p50–p95):\n\n"
                      + _table(["Task", "prompt chars", "reference chars"], rows))
     return "\n\n".join(parts)
+
+
+def _rewards(tasks: list[str], rewards: dict) -> str:
+    """The tasks of the run with their prompt counts and reward components, and the LLM judge (or "off")."""
+    rows = [(task, t["train"], t["validation"], t["eval"],
+             ", ".join(f"{name} {weight:g}" for name, weight in t["components"].items()))
+            for task, t in rewards["tasks"].items()]
+    return "\n\n".join([
+        f"## Tasks and rewards\n\nTasks of this run: {', '.join(tasks)}. Reward preset `{rewards['preset']}` "
+        "(`rewards.preset`), per task the components and their weights as scored (the preset with the config's "
+        "`rewards.<task>` overrides; a penalty enters with its negative weight):",
+        _table(["Task", "train", "validation", "eval", "reward components (weight)"], rows),
+        _judge(rewards["judge"]),
+    ])
+
+
+def _judge(judge: dict) -> str:
+    if not judge["enabled"]:
+        return "LLM judge: off (`rewards.judge.enabled: false`)."
+    where = judge["endpoint"]
+    audit = judge["audit"]
+    rows = [("reward audit", "honest audit answers", f"{audit['scored']}/{audit['items']}", audit["errors"],
+             _num(audit["mean"]))]
+    rows += [(f"`{arm}`", "GRPO training (metrics.csv)",
+              f"{t['steps_scored']}/{t['steps']} logged steps, {t['calls']} calls", t["errors"], _num(t["mean"]))
+             for arm, t in judge["training"].items()]
+    return (f"LLM judge: model `{judge['model']}` behind an {where['kind']} endpoint at {where['base_url']} "
+            f"({'local' if where['local'] else 'remote'} host {where['host']}), reward function "
+            f"`{judge['function']}` with weight {judge['weight']:g} beside the task components in GRPO's training "
+            f"reward (eval and validation do not call it), rubric `{judge['rubric_file']}`.\n\n"
+            + _table(["Judge scoring", "on", "scored", "failed calls", "mean judge reward"], rows))
 
 
 def _summary(summary) -> str:

@@ -1,27 +1,24 @@
 """Route a prompt to its task: by the system prompt first, by keywords only as a fallback.
 
 L-classifier: the study's keyword classifier scored insights prompts that mentioned
-"reengajamento" as push notifications (a 120-character penalty on analyses). The system prompts
-in ``commerce_grpo.prompts`` open with a distinct sentence per task, so routing reads them; the
-fallback checks insights before push for the same reason.
+"reengajamento" as push notifications (a 120-character penalty on analyses). Each task's system
+prompt (``TaskSpec.system_prompt``) opens with a distinct sentence, so routing reads them; the
+keyword fallbacks (``TaskSpec.fallback``) are tried in registry order, insights before push for
+the same reason (an analysis may talk about notifications and re-engagement).
 """
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 from typing import Any
 
-from commerce_grpo.prompts import SYSTEM_PROMPTS, TASKS
+from commerce_grpo import tasks as registry  # attributes read at call time (the tasks import rewards)
 from commerce_grpo.rewards.vocab import fold
 
-# Insights before push: an analysis may talk about notifications and re-engagement.
-_ROUTING_ORDER = ("extraction", "sql_qa", "insights", "push")
-_OPENINGS = {task: fold(SYSTEM_PROMPTS[task].split(".")[0]) for task in TASKS}
-_FALLBACK = (
-    ("extraction", re.compile(r"\bjson\b|extra[cç][aã]o|avalia[cç][aã]o do pedido \(nota")),
-    ("sql_qa", re.compile(r"\bsql\b|consulta|\bselect\b")),
-    ("insights", re.compile(r"an[aá]lise|estrat[eé]gi|insight|recomenda[cç]")),
-    ("push", re.compile(r"\bpush\b|notifica[cç]")),
-)
+
+@lru_cache(maxsize=64)
+def _opening(system_prompt: str) -> str:
+    """A system prompt's first sentence, folded: what names its task."""
+    return fold(system_prompt.split(".")[0])
 
 
 def _messages(prompt: Any) -> list[dict]:
@@ -37,11 +34,11 @@ def classify(prompt: Any) -> str | None:
     messages = _messages(prompt)
     system = fold(" ".join(m["content"] for m in messages if m.get("role") == "system"))
     if system:
-        for task in _ROUTING_ORDER:
-            if _OPENINGS[task] in system:
-                return task
+        for name, spec in registry.REGISTRY.items():
+            if _opening(spec.system_prompt) in system:
+                return name
     text = fold(" ".join(m["content"] for m in messages))
-    for task, pattern in _FALLBACK:
-        if pattern.search(text):
-            return task
+    for name, spec in registry.REGISTRY.items():
+        if spec.fallback is not None and spec.fallback.search(text):
+            return name
     return None

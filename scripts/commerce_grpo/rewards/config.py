@@ -1,6 +1,7 @@
 """Reward presets and the ``rewards`` section of config.yaml, resolved into per-task weights.
 
-The weights have one home: ``PRESETS`` below. config.yaml names a preset (``rewards.preset``) and
+The weights have one home per task: its ``TaskSpec.weights`` (``commerce_grpo.tasks``), one table per
+preset of ``PRESETS`` below. config.yaml names a preset (``rewards.preset``) and
 may override single weights of it (``rewards.<task>.<component>``); the schema checks keys and
 types only. Presets:
 
@@ -18,60 +19,15 @@ answer scores exactly 1.
 """
 from __future__ import annotations
 
-import copy
 import json
 from functools import lru_cache
 from typing import Any, Mapping
 
-from commerce_grpo.prompts import TASKS
+from commerce_grpo import tasks as registry  # attributes read at call time (the tasks import rewards)
 
-PRESETS: dict[str, dict[str, dict[str, float]]] = {
-    "correctness": {
-        # Field agreement with the review's gold labels; ``format`` is format quality times
-        # accuracy, so format never pays a wrong answer. See rewards/extraction.py.
-        "extraction": {
-            "sentiment": 0.15,
-            "sentiment_score": 0.15,
-            "issues": 0.25,
-            "complaint_category": 0.15,
-            "would_recommend": 0.10,
-            "churn_band": 0.10,
-            "format": 0.10,
-        },
-        # The result against gold is the core; nothing a multi-column shotgun can collect.
-        "sql_qa": {"result_match": 0.70, "executes": 0.10, "explanation": 0.10, "numbers": 0.10},
-        # The summary's facts, recommendations that act on them in the right direction.
-        "insights": {"facts": 0.35, "actions": 0.20, "grounded": 0.15, "direction": 0.15, "structure": 0.15},
-        # The intent done with the context's concrete content, short, friendly, one message.
-        "push": {"intent": 0.30, "content": 0.30, "length": 0.15, "call_to_action": 0.15, "tone": 0.10},
-    },
-    "study": {
-        # The study's reward plus a reference-match component (field agreement with gold).
-        "extraction": {
-            "json_valid": 0.25,
-            "schema_complete": 0.25,
-            "value_valid": 0.30,
-            "reference_match": 0.20,
-            "sentiment_mismatch_penalty": 0.20,
-        },
-        # Execution against commerce.db carries most of the weight; the study's four tiers
-        # (0.30/0.25/0.25/0.20, scaled to 0.35) remain as partial credit.
-        "sql_qa": {
-            "result_match": 0.45,
-            "executes": 0.20,
-            "sql_structure": 0.105,
-            "query_explanation": 0.0875,
-            "numbers": 0.0875,
-            "domain": 0.07,
-        },
-        # The study's (action 0.40, length 0.30, structure 0.20, domain 0.10) with 0.20 moved to
-        # using the facts of the data summary.
-        "insights": {"action_words": 0.30, "length": 0.20, "structure": 0.20, "domain": 0.10, "facts": 0.20},
-        # V4.2.1 hotfix (steep length decay, formal e-mail penalty; L-push-length); "intent"
-        # checks that the message does what the push was for.
-        "push": {"length": 0.40, "portuguese": 0.20, "intent": 0.20, "creativity": 0.20, "formal_penalty": 0.20},
-    },
-}
+# Each task declares its default weights per preset (``TaskSpec.weights``, in its module under
+# ``commerce_grpo.tasks``); every registered task has a table for each of these presets.
+PRESETS = ("correctness", "study")
 DEFAULT_PRESET = "correctness"
 # SQL sandbox limits for a completion's query, and the numeric tolerance of the result comparison
 # (|a-b| <= max(rel_tol*|b|, abs_tol)).
@@ -83,7 +39,7 @@ def preset_weights(preset: str = DEFAULT_PRESET) -> dict[str, dict[str, float]]:
     """A copy of a preset's per-task weight table (config form: penalties as ``*_penalty`` keys)."""
     if preset not in PRESETS:
         raise ValueError(f"rewards config: unknown rewards.preset {preset!r} (known: {sorted(PRESETS)})")
-    return copy.deepcopy(PRESETS[preset])
+    return {name: dict(spec.weights[preset]) for name, spec in registry.REGISTRY.items()}
 
 
 def _number(key: str, value: Any) -> float:
@@ -103,7 +59,7 @@ def _merge(config: Mapping[str, Any] | None) -> tuple[str, dict[str, dict[str, f
     for section, values in config.items():
         if section not in tables and section != "sql":
             raise ValueError(f"rewards config: unknown section {section!r} "
-                             f"(known: preset, sql, judge, {', '.join(TASKS)})")
+                             f"(known: preset, sql, judge, {', '.join(registry.REGISTRY)})")
         if not isinstance(values, Mapping):
             raise ValueError(f"rewards config: section {section!r} must be a mapping, got {values!r}")
         target = sql if section == "sql" else tables[section]
@@ -137,7 +93,7 @@ class RewardSettings:
 
     def __init__(self, config: Mapping[str, Any] | None = None):
         self.preset, tables, sql = _merge(config)
-        self.weights: dict[str, dict[str, float]] = {t: _task_weights(t, tables[t]) for t in TASKS}
+        self.weights: dict[str, dict[str, float]] = {t: _task_weights(t, w) for t, w in tables.items()}
         if not sql["timeout_s"] > 0 or int(sql["max_rows"]) < 1:
             raise ValueError(f"rewards config: rewards.sql needs timeout_s > 0 and max_rows >= 1, got {sql}")
         self.timeout_s = float(sql["timeout_s"])

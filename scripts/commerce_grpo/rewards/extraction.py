@@ -108,9 +108,22 @@ def extra_factor(n_chars: int) -> float:
     return max(0.0, 1.0 - (n_chars - FREE_EXTRA_CHARS) / (ZERO_EXTRA_CHARS - FREE_EXTRA_CHARS))
 
 
-def components(record: Mapping[str, Any], text: str, **_) -> dict[str, float]:
+def _parsed(text: str) -> tuple[Any, str]:
+    """The answer's JSON object and how it was parsed; None unless it has half the schema's fields."""
     data, method = parse_json(text)
     if data is None or sum(f in data for f in EXTRACTION_FIELDS) < MIN_FIELDS:
+        return None, method
+    return data, method
+
+
+def in_format(record: Mapping[str, Any], text: str) -> bool:
+    """The format gate: a JSON object with at least half of the schema's fields."""
+    return _parsed(text)[0] is not None
+
+
+def components(record: Mapping[str, Any], text: str, **_) -> dict[str, float]:
+    data, method = _parsed(text)
+    if data is None:
         return {}
     gold = record.get("reference")
     if not isinstance(gold, Mapping):

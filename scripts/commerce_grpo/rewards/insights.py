@@ -137,14 +137,26 @@ def _prose(text: str) -> str | None:
     return _FENCE.sub(" ", text)
 
 
-def components(record: Mapping[str, Any], text: str, **_) -> dict[str, float]:
+def _gated(text: str) -> tuple[str, str, list[str]] | None:
+    """(prose, folded prose, its words) when the answer passes the format gate, else None."""
     prose = _prose(text)
     if prose is None:
-        return {}
+        return None
     folded = fold(prose)
     words = tokens(folded)
-    if len(words) < MIN_WORDS:
+    return (prose, folded, words) if len(words) >= MIN_WORDS else None
+
+
+def in_format(record: Mapping[str, Any], text: str) -> bool:
+    """The format gate: prose or markdown of at least ``MIN_WORDS`` words, not a JSON object."""
+    return _gated(text) is not None
+
+
+def components(record: Mapping[str, Any], text: str, **_) -> dict[str, float]:
+    gated = _gated(text)
+    if gated is None:
         return {}
+    prose, folded, words = gated
     factor = (length_factor(len(words))
               * portuguese_score(prose, folded, words)
               * fluency(words)

@@ -44,6 +44,8 @@ DEFAULTS = {"enabled": False, "base_url": "http://127.0.0.1:8000/v1", "model": "
 MAX_CACHE = 65536
 # "{task}/{component}" like the rule-based functions: the trainer splits every name on "/".
 FUNCTION_NAME = "judge/rubric"
+# GRPO metrics.csv column: the judge's HTTP requests so far in this training process.
+CALLS_METRIC = "judge_calls"
 # A score line "P1: 7", "N2 = 3.5" or a JSON pair "P1": 7; ids are P<n> (positive) or N<n> (negative).
 _SCORE = re.compile(r'"?\b([PN]\d+)\b"?\s*[:=]\s*"?(-?\d+(?:[.,]\d+)?)')
 SYSTEM = ("Você é um avaliador rigoroso. Para cada item da rubrica, dê uma nota inteira de 0 a 10 dizendo o "
@@ -243,7 +245,7 @@ def make_judge_function(rewards: Mapping[str, Any] | None, *, root: str | Path |
 
     A missing ``task`` column is filled by the prompt classifier, as for the rule-based rewards.
     """
-    from commerce_grpo.prompts import TASKS
+    from commerce_grpo import tasks as registry
     from commerce_grpo.rewards.scoring import task_of
 
     judge = Judge(rewards, root=root)
@@ -252,7 +254,7 @@ def make_judge_function(rewards: Mapping[str, Any] | None, *, root: str | Path |
         n = len(completions)
         prompts = list(prompts) if prompts is not None and len(prompts) == n else [None] * n
         tasks = list(task) if isinstance(task, (list, tuple)) and len(task) == n else [None] * n
-        tasks = [t if t in TASKS else task_of({"prompt": p}) for t, p in zip(tasks, prompts)]
+        tasks = [t if t in registry.REGISTRY else task_of({"prompt": p}) for t, p in zip(tasks, prompts)]
         return judge.score_batch(tasks, prompts, list(completions))
 
     judge_reward.__name__ = judge_reward.__qualname__ = FUNCTION_NAME

@@ -102,9 +102,22 @@ def _content(intent: Any, facts: Any, message: str, folded: str) -> float:
     return credit / sum(keys.values())
 
 
-def components(record: Mapping[str, Any], text: str, **_) -> dict[str, float]:
+def _message(text: str) -> str | None:
+    """The answer without surrounding quotes when it passes the format gate, else None."""
     message = text.strip().strip('"“”\'').strip()
     if not message or len(message) >= ZERO_CREDIT_CHARS or not is_single_message(message):
+        return None
+    return message
+
+
+def in_format(record: Mapping[str, Any], text: str) -> bool:
+    """The format gate: one plain-text message of at most two lines, under ``ZERO_CREDIT_CHARS``."""
+    return _message(text) is not None
+
+
+def components(record: Mapping[str, Any], text: str, **_) -> dict[str, float]:
+    message = _message(text)
+    if message is None:
         return {}
     reference, max_chars = reference_and_limit(record)
     folded = fold(message)

@@ -1,29 +1,21 @@
 """``score(record, completion)``: the one entry point evaluation, training and the audit share.
 
-The preset (``rewards.preset``, default ``correctness``) picks the task modules: the correctness
-ones in this package or the study's in ``rewards.study`` (see ``rewards.config``).
+The preset (``rewards.preset``, default ``correctness``) picks each task's reward module from its
+``TaskSpec.rewards`` (the correctness ones in this package or the study's in ``rewards.study``;
+see ``rewards.config``).
 """
 from __future__ import annotations
 
 import json
 from typing import Any, Mapping
 
-from commerce_grpo.rewards import errors, extraction, insights, push, sql_qa
-from commerce_grpo.rewards.study import extraction as study_extraction
-from commerce_grpo.rewards.study import insights as study_insights
-from commerce_grpo.rewards.study import push as study_push
-from commerce_grpo.rewards.study import sql_qa as study_sql_qa
+from commerce_grpo import tasks as registry  # attributes read at call time (the tasks import rewards)
+from commerce_grpo.rewards import errors
 from commerce_grpo.rewards.classify import classify
 from commerce_grpo.rewards.config import RewardSettings, settings
 from commerce_grpo.rewards.core import Reward, combine
 from commerce_grpo.rewards.parsing import completion_text
 
-PRESET_MODULES = {
-    "correctness": {"extraction": extraction, "sql_qa": sql_qa, "insights": insights, "push": push},
-    "study": {"extraction": study_extraction, "sql_qa": study_sql_qa, "insights": study_insights,
-              "push": study_push},
-}
-TASK_MODULES = PRESET_MODULES["correctness"]
 # Completions beyond this length are cut before any parsing: no task's good answer comes close,
 # and it bounds the cost of a runaway generation (1 MB of '{' scores in milliseconds; L-parser).
 MAX_COMPLETION_CHARS = 20_000
@@ -34,7 +26,7 @@ MAX_REFERENCE_CHARS = 100_000
 def task_of(record: Mapping[str, Any]) -> str | None:
     """The record's task, or the classifier's reading of its prompt when the task is missing."""
     task = record.get("task")
-    if isinstance(task, str) and task in TASK_MODULES:
+    if isinstance(task, str) and task in registry.REGISTRY:
         return task
     return classify(record.get("prompt"))
 
@@ -75,7 +67,8 @@ def score(record: Mapping[str, Any], completion: Any, *, db: str | None = None,
         return Reward(0.0, {})
     try:
         text = completion_text(completion)[:MAX_COMPLETION_CHARS]
-        parts = PRESET_MODULES[cfg.preset][task].components(record, text, db=None if db is None else str(db), settings=cfg)
+        module = registry.REGISTRY[task].rewards[cfg.preset]
+        parts = module.components(record, text, db=None if db is None else str(db), settings=cfg)
         return combine(parts, cfg.weights[task])
     except Exception as exc:  # the contract: a bug costs a counted zero, never a training run
         errors.record(task, exc)

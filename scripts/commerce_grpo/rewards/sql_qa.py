@@ -200,6 +200,11 @@ def _cites_gold(explanation: str, gold: list | None) -> bool:
     return any(mentions(v, folded, cited) for row in gold[:5] for v in row if v is not None)
 
 
+def in_format(record: Mapping[str, Any], text: str) -> bool:
+    """The format gate: the answer contains a SQL statement (fenced, on its own line or inline)."""
+    return extract_sql(text)[0] is not None
+
+
 def components(record: Mapping[str, Any], text: str, *, db: str | None, settings: RewardSettings) -> dict[str, float]:
     reference = record.get("reference") or {}
     if not isinstance(reference, Mapping):

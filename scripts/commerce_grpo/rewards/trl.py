@@ -20,7 +20,6 @@ import os
 from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence
 
-from commerce_grpo.prompts import TASKS
 from commerce_grpo.rewards import errors, judge
 from commerce_grpo.rewards.config import settings
 from commerce_grpo.rewards.core import Reward
@@ -38,8 +37,8 @@ def _column(kwargs: Mapping[str, Any], name: str, n: int) -> list:
 
 
 def make_reward_functions(*, db: str | os.PathLike | None, config: Mapping[str, Any] | None,
-                          tasks: Sequence[str] = TASKS) -> list[Callable[..., list[float | None]]]:
-    """One TRL reward function per (task, component), named ``"{task}/{component}"``.
+                          tasks: Sequence[str]) -> list[Callable[..., list[float | None]]]:
+    """One TRL reward function per (task, component) of ``tasks`` (the run's), named ``"{task}/{component}"``.
 
     Signature ``f(prompts, completions, task=None, reference=None, **kwargs) -> list[float | None]``;
     completions may be strings or conversational message lists. A missing ``task`` column is
@@ -49,7 +48,7 @@ def make_reward_functions(*, db: str | os.PathLike | None, config: Mapping[str, 
     db = None if db is None else str(db)
     unknown = [t for t in tasks if t not in cfg.weights]
     if unknown:
-        raise ValueError(f"make_reward_functions: unknown task(s) {unknown} (known: {list(TASKS)})")
+        raise ValueError(f"make_reward_functions: unknown task(s) {unknown} (known: {list(cfg.weights)})")
 
     @lru_cache(maxsize=8192)
     def cached_score(task: str, prompt_key: str, reference_key: str, source_key: str, completion_key: str) -> Reward:
@@ -92,7 +91,7 @@ def _loads(key: str) -> Any:
     return json.loads(key)
 
 
-def reward_weights(config: Mapping[str, Any] | None, *, tasks: Sequence[str] = TASKS) -> list[float]:
+def reward_weights(config: Mapping[str, Any] | None, *, tasks: Sequence[str]) -> list[float]:
     """TRL ``reward_weights`` in the order of ``make_reward_functions`` (penalties negative)."""
     cfg = settings(config)
     weights = [cfg.weights[task][component] for task in tasks for component in cfg.weights[task]]

@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 from typing import Mapping, Sequence
 
-from commerce_grpo.prompts import TASKS
-
 
 class IWUTaskWeights:
     """Task sampling weights ``z`` updated from per-task mean rewards; starts uniform.
@@ -24,7 +22,7 @@ class IWUTaskWeights:
     previous rewards and weights keep their values apart from the softmax renormalisation.
     """
 
-    def __init__(self, tasks: Sequence[str] = TASKS, *, lam: float = 1.0, beta: float = 0.1,
+    def __init__(self, tasks: Sequence[str], *, lam: float = 1.0, beta: float = 0.1,
                  initial: Mapping[str, float] | None = None):
         if not tasks or len(set(tasks)) != len(tasks):
             raise ValueError(f"IWUTaskWeights: tasks must be distinct and non-empty, got {list(tasks)}")

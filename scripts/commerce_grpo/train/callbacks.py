@@ -17,7 +17,6 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from commerce_grpo.files import write_csv
-from commerce_grpo.train.validation import history_columns
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +53,9 @@ class ValidationCallback(TrainerCallback):
     (those steps are trained again), then rebuilds the best score and patience from what is left.
     """
 
-    def __init__(self, evaluator, *, history_path, adapters_dir, eval_steps: int, patience: int):
+    def __init__(self, evaluator, *, columns: list[str], history_path, adapters_dir, eval_steps: int, patience: int):
         self.evaluator = evaluator
+        self.columns = columns  # eval_history.csv's header: ``validation.history_columns(tasks)``
         self.history_path = Path(history_path)
         self.adapters_dir = Path(adapters_dir)
         self.eval_steps = eval_steps
@@ -81,7 +81,7 @@ class ValidationCallback(TrainerCallback):
                 shutil.rmtree(path)
         if step:
             log.info("resumed at step %d: %d earlier evaluations kept, best %s", step, len(self.rows), self.best)
-        write_csv(self.history_path, self.rows, history_columns())
+        write_csv(self.history_path, self.rows, self.columns)
         if not self.rows:
             self._evaluate(model, 0, control)
 
@@ -95,7 +95,7 @@ class ValidationCallback(TrainerCallback):
         row = self.evaluator(model, step)
         previous = self.best
         self.rows.append(row)
-        write_csv(self.history_path, self.rows, history_columns())
+        write_csv(self.history_path, self.rows, self.columns)
         improved = previous is None or row["reward"] > previous["reward"]
         if improved:
             model.save_pretrained(adapter_dir(self.adapters_dir, step))

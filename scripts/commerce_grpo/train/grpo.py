@@ -18,9 +18,10 @@ from pathlib import Path
 import trl  # trainer/config classes looked up at call time: see commerce_grpo.unsloth_first
 from transformers import PrinterCallback
 
+from commerce_grpo import tasks as registry
 from commerce_grpo.data.pairs import read_pairs
-from commerce_grpo.prompts import TASKS
 from commerce_grpo.rewards import errors as reward_errors
+from commerce_grpo.rewards.judge import CALLS_METRIC as JUDGE_CALLS
 from commerce_grpo.rewards.trl import make_reward_functions, reward_weights
 from commerce_grpo.train.callbacks import PreflightCallback, ValidationCallback
 from commerce_grpo.train.datasets import JSON_COLUMNS, grpo_dataset
@@ -28,7 +29,7 @@ from commerce_grpo.train.metrics import MetricsCSVCallback, write_log_history
 from commerce_grpo.train.preflight import probe_records, run_probe
 from commerce_grpo.train.runtime import runtime_options, trainable_policy
 from commerce_grpo.train.sampling import TaskWeightedSampler
-from commerce_grpo.train.validation import ValidationEvaluator, stratified_subset
+from commerce_grpo.train.validation import ValidationEvaluator, stratified_subset, tasks_of
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,9 @@ class CommerceGRPOMixin:
         # (task, component, weight) per reward function, to rebuild per-task rewards from the logs
         self._components = [(*name.split("/", 1), float(w))
                             for name, w in zip(self.reward_func_names, self.reward_weights.tolist(), strict=True)]
-        self._tasks = sorted({task for task, _, _ in self._components})
+        self._tasks = sorted({task for task, _, _ in self._components if task in registry.REGISTRY})
+        # The LLM judge's HTTP requests, logged cumulatively like the error counts (restart at 0 on resume).
+        self._judges = [f.judge for f in self.reward_funcs if hasattr(f, "judge")]
 
     def _get_train_sampler(self, dataset=None):
         if self.task_sampler is None:
@@ -135,6 +138,8 @@ class CommerceGRPOMixin:
     def log(self, logs, start_time=None):
         for task, count in reward_errors.snapshot().items():
             logs[f"reward_errors/{task}"] = count
+        for judge in self._judges:
+            logs[JUDGE_CALLS] = judge.calls
         if self.task_sampler is not None and "loss" in logs:
             self.task_sampler.update(self._task_rewards())
             logs.update({f"task_weight/{task}": w for task, w in self.task_sampler.weights.items()})
@@ -210,7 +215,7 @@ def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work:
                   lora: dict, rewards: dict, grpo: dict) -> tuple[trl.GRPOTrainer, ValidationCallback]:
     """The trainer with our callbacks, ready to ``train()`` (the benchmark times exactly this)."""
     records = read_pairs(train)
-    tasks = [task for task in TASKS if any(r["task"] == task for r in records)]
+    tasks = list(tasks_of(records))
     policy, tokenizer = trainable_policy(base, model=model, lora=lora, seed=seed, adapter=init_adapter)
     reward_errors.reset()
     functions = [decode_json_columns(f) for f in make_reward_functions(db=db, config=rewards, tasks=tasks)]
@@ -219,7 +224,7 @@ def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work:
         tokenizer=tokenizer, db=db, rewards=rewards, decoding=dict(grpo["eval_decoding"]), seed=seed,
     )
     validation_callback = ValidationCallback(
-        evaluator, history_path=work.eval_history, adapters_dir=work.adapters,
+        evaluator, columns=evaluator.columns, history_path=work.eval_history, adapters_dir=work.adapters,
         eval_steps=grpo["eval_steps"], patience=grpo["patience"],
     )
     task_sampler = None

@@ -1,8 +1,6 @@
 """The Hugging Face model card (README.md) written next to a selected adapter."""
 from __future__ import annotations
 
-from commerce_grpo.prompts import TASKS
-
 RECIPE_KEYS = ("init", "learning_rate", "lr_scheduler_type", "warmup_ratio", "beta", "loss_type",
                "scale_rewards", "num_generations", "prompts_per_step", "max_completion_length",
                "temperature", "top_p", "top_k", "max_steps", "eval_steps", "patience",
@@ -21,7 +19,7 @@ def model_card(best: dict, *, base_info: dict, model: dict, grpo: dict) -> str:
     base_line = (f"the embedded tiny Qwen2 model built offline by the pipeline ({base_info.get('parameters', '?')} "
                  "parameters) — a demo of the workflow, not a useful model" if embedded else f"`{base_name}`")
     rows = "\n".join(
-        f"| {task} | {_fmt(best['reward_per_task'].get(task))} |" for task in TASKS
+        f"| {task} | {_fmt(value)} |" for task, value in best["reward_per_task"].items()
     )
     metrics = "\n".join(f"| {name} | {_fmt(value)} |" for name, value in best["metrics"].items())
     recipe = "\n".join(f"| {key} | {grpo[key]} |" for key in RECIPE_KEYS if key in grpo)
@@ -29,8 +27,7 @@ def model_card(best: dict, *, base_info: dict, model: dict, grpo: dict) -> str:
 
 # commerce-grpo adapter — seed {best['seed']}, step {best['step']}
 
-A LoRA adapter trained with GRPO (TRL) on four Brazilian e-commerce tasks: structured extraction from
-reviews, SQL questions over commerce.db, strategic insights and push notifications (PT-BR).
+A LoRA adapter trained with GRPO (TRL) on Brazilian e-commerce tasks in PT-BR: {", ".join(best["reward_per_task"])}.
 
 - **Base model:** {base_line}
 - **Backend:** {model['backend']}, 4-bit: {model['load_in_4bit']}

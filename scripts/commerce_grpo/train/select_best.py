@@ -13,10 +13,9 @@ import shutil
 from pathlib import Path
 
 from commerce_grpo.modeling import read_base
-from commerce_grpo.prompts import TASKS
 from commerce_grpo.train.callbacks import adapter_dir, read_history
 from commerce_grpo.train.model_card import model_card
-from commerce_grpo.train.validation import METRICS
+from commerce_grpo.train.validation import metric_columns, tasks_of
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +50,13 @@ def select_best(*, checkpoints, eval_history, base, outputs: dict, seed: int, mo
     out = Path(outputs["best"])
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(source, out)
+    tasks = tasks_of({"task": column[len("reward_"):]} for column in best if column.startswith("reward_"))
     record = {
         "seed": seed,
         "step": best["step"],
         "reward": best["reward"],
-        "reward_per_task": {task: _finite(best.get(f"reward_{task}")) for task in TASKS},
-        "metrics": {name: _finite(best.get(name)) for name in METRICS.values()},
+        "reward_per_task": {task: _finite(best[f"reward_{task}"]) for task in tasks},
+        "metrics": {name: _finite(best[name]) for name in metric_columns(tasks).values()},
         "why": why,
         "evaluations": len(rows),
         "last_step": rows[-1]["step"],

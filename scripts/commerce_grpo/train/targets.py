@@ -34,30 +34,35 @@ INSIGHTS_RECOMMENDATIONS = (
 
 
 def assistant_target(record: dict) -> str:
-    """The demonstration answer for one pair record (see the module docstring)."""
-    task, reference = record["task"], record["reference"]
+    """The demonstration answer for one pair record: its task's ``target`` (see the module docstring)."""
+    from commerce_grpo import tasks  # the task modules import the renderers below
+
+    task = record["task"]
     try:
-        return RENDERERS[task](reference)
+        return tasks.get(task).target(record)
     except KeyError as error:
         raise ValueError(f"pair {record.get('id')!r}: cannot render an SFT target for task {task!r} "
                          f"(missing {error})") from error
 
 
-def _extraction(reference: dict) -> str:
-    return json.dumps(reference, ensure_ascii=False)
+def extraction_target(record: dict) -> str:
+    return json.dumps(record["reference"], ensure_ascii=False)
 
 
-def _sql_qa(reference: dict) -> str:
+def sql_qa_target(record: dict) -> str:
+    reference = record["reference"]
     return f"```sql\n{reference['sql'].strip()}\n```\n{reference['explanation']}"
 
 
-def _insights(reference: dict) -> str:
+def insights_target(record: dict) -> str:
+    reference = record["reference"]
     facts = "\n".join(f"- {name.replace('_', ' ')}: {_format(value)}" for name, value in reference["facts"].items())
     topic = reference["topic"].replace("_", " ")
     return (f"## Análise: {topic}\n{facts}\n\n## Recomendações\n" + "\n".join(INSIGHTS_RECOMMENDATIONS))
 
 
-def _push(reference: dict) -> str:
+def push_target(record: dict) -> str:
+    reference = record["reference"]
     limit = min(reference.get("max_chars", PUSH_MAX_CHARS), PUSH_MAX_CHARS)
     fallback = PUSH_FALLBACKS.get(reference.get("intent"), PUSH_FALLBACK)
     try:
@@ -69,6 +74,3 @@ def _push(reference: dict) -> str:
 
 def _format(value) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
-
-
-RENDERERS = {"extraction": _extraction, "sql_qa": _sql_qa, "insights": _insights, "push": _push}

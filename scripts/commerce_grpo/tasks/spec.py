@@ -1,0 +1,51 @@
+"""What a task plug-in declares: everything the DAG, rewards, audit, validation and report need.
+
+A task is one module (or package) under ``commerce_grpo.tasks`` that defines ``TASK = TaskSpec(...)``
+and is listed once in the registry (``commerce_grpo.tasks.REGISTRY``). Nothing else in the
+pipeline names a task: adding one means writing its module and registering it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Protocol
+
+from commerce_grpo.data.tasks.base import Candidate
+
+
+class RewardModule(Protocol):
+    """A task's reward under one preset: named components, each in [0, 1] (penalties: 1 = applies)."""
+
+    def components(self, record: Mapping[str, Any], text: str, *, db: str | None, settings: Any) -> dict[str, float]: ...
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task of the study.
+
+    - ``candidates(con, rng)``: the pair builder; yields prompts in a stratified order from an
+      in-memory copy of commerce.db (``orders_enriched`` materialised as a table).
+    - ``target(record)``: the honest answer (SFT demonstration, audit gold).
+    - ``rewards``/``weights``: per reward preset, the module computing the components and their
+      default weights (``*_penalty`` keys enter with the negative weight; positives sum to 1).
+    - ``in_format(record, text)``: the format gate the reward applies (an answer in another task's
+      format fails it); logged as the task's format rate.
+    - ``validation_metric``: (column of eval_history.csv, fn(text, components) -> float) or None.
+    - ``fallback``: keyword pattern routing a prompt without a system prompt to this task.
+    - ``adversarial``/``variants``(record, gold) -> {kind: answer}: the audit's hacks (must score
+      below gold) and partly right answers (rated by the blind raters).
+    - ``meta_keys``: the candidate ``meta`` keys whose coverage the pair statistics report.
+    """
+
+    name: str
+    system_prompt: str
+    candidates: Callable[[Any, Any], Iterator[Candidate]]
+    target: Callable[[Mapping[str, Any]], str]
+    rewards: Mapping[str, RewardModule]
+    weights: Mapping[str, Mapping[str, float]]
+    in_format: Callable[[Mapping[str, Any], str], bool]
+    validation_metric: tuple[str, Callable[[str, Mapping[str, float]], float]] | None = None
+    fallback: re.Pattern | None = None
+    adversarial: Callable[[Mapping[str, Any], str], dict[str, str]] = lambda record, gold: {}
+    variants: Callable[[Mapping[str, Any], str], dict[str, str]] = lambda record, gold: {}
+    meta_keys: tuple[str, ...] = field(default=())
