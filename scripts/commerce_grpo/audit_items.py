@@ -32,9 +32,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from commerce_grpo import tasks as registry
-from commerce_grpo.prompts import PUSH_MAX_CHARS
-from commerce_grpo.tasks.insights import audit_gold as insights_audit_gold
-from commerce_grpo.train.targets import assistant_target
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +42,8 @@ TEMPERATURES = (0.1, 0.7, 1.0)
 # ---------------------------------------------------------------- gold, hacks and variants
 def gold_answer(record: dict) -> str:
     """The honest, correct answer for ``record`` (what a careful analyst would write)."""
-    if record["task"] == "insights":
-        return insights_audit_gold(record)
-    return assistant_target(record)
+    spec = registry.get(record["task"])
+    return (spec.gold or spec.target)(record)
 
 
 def adversarial_answers(record: dict, gold: str) -> dict[str, str]:
@@ -132,14 +128,7 @@ def rater_view(item: dict) -> dict:
     """What a blind rater sees: the prompt, the completion and the gold facts a human needs."""
     view = {"id": item["id"], "task": item["task"], "prompt": item["record"]["prompt"],
             "completion": item["completion"]}
-    ref = item["record"]["reference"]
-    if item["task"] == "sql_qa":
-        view["gold_result"] = {"columns": ref.get("columns"), "rows": ref.get("rows")}
-    elif item["task"] == "push":
-        view["max_chars"] = min(ref.get("max_chars", PUSH_MAX_CHARS), PUSH_MAX_CHARS)
-    elif item["task"] == "extraction":
-        view["review_score"] = item["record"].get("source", {}).get("review_score")
-    return view
+    return view | registry.get(item["task"]).rater_facts(item["record"])
 
 
 def assemble_items(prompts: list[dict], outputs: dict[str, dict[float, list[str]]], *,

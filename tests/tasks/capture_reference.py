@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from data.data_fixtures import SMALL_TASKS as TASKS, pair_outputs
+from task_names import TASKS as CAPTURED
 
 from commerce_grpo import audit_items
 from commerce_grpo.data.db import build_commerce_db
@@ -38,9 +39,10 @@ def build_db(folder: Path) -> Path:
 
 
 def answers(records: list[dict]) -> list[tuple[str, dict, str]]:
-    """(key, record, completion) for the audit items and the answers to the first eval records."""
+    """(key, record, completion) for the audit items of the four pre-registry tasks and the answers
+    to the first eval records."""
     rows = [(f"item/{item['id']}", item["record"], item["completion"])
-            for item in map(json.loads, ITEMS.read_text(encoding="utf-8").splitlines())]
+            for item in map(json.loads, ITEMS.read_text(encoding="utf-8").splitlines()) if item["task"] in CAPTURED]
     seen: dict[str, int] = {}
     for record in records:
         if seen.get(record["task"], 0) >= RECORDS_PER_TASK:

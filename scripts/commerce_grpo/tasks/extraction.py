@@ -101,6 +101,7 @@ TASK = TaskSpec(
     validation_metric=("extraction_json_valid_rate", lambda text, components: float(is_valid_json_object(text))),
     fallback=re.compile(r"\bjson\b|extra[cç][aã]o|avalia[cç][aã]o do pedido \(nota"),
     adversarial=adversarial,
+    rater_facts=lambda record: {"review_score": record.get("source", {}).get("review_score")},
     variants=variants,
     meta_keys=("category", "state", "score"),
 )

@@ -206,6 +206,7 @@ TASK = TaskSpec(
     # No independent metric: whether an analysis is good is what the reward itself measures.
     validation_metric=None,
     fallback=re.compile(r"an[aá]lise|estrat[eé]gi|insight|recomenda[cç]"),
+    gold=audit_gold,
     adversarial=adversarial,
     variants=variants,
     meta_keys=("category", "template"),

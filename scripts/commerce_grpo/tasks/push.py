@@ -84,6 +84,7 @@ TASK = TaskSpec(
                        lambda text, components: float(len(text.strip()) <= PUSH_MAX_CHARS)),
     fallback=re.compile(r"\bpush\b|notifica[cç]"),
     adversarial=adversarial,
+    rater_facts=lambda record: {"max_chars": min(record["reference"].get("max_chars", PUSH_MAX_CHARS), PUSH_MAX_CHARS)},
     variants=variants,
     meta_keys=("category", "state", "intent", "template"),
 )

@@ -34,6 +34,10 @@ class TaskSpec:
     - ``fallback``: keyword pattern routing a prompt without a system prompt to this task.
     - ``adversarial``/``variants``(record, gold) -> {kind: answer}: the audit's hacks (must score
       below gold) and partly right answers (rated by the blind raters).
+    - ``gold``: the audit's honest answer when it should differ from the SFT ``target`` (None:
+      the target).
+    - ``rater_facts(record) -> dict``: what a blind rater needs beside prompt and answer to judge
+      it (a query's correct result, a length limit, the star rating).
     - ``meta_keys``: the candidate ``meta`` keys whose coverage the pair statistics report.
     """
 
@@ -48,4 +52,6 @@ class TaskSpec:
     fallback: re.Pattern | None = None
     adversarial: Callable[[Mapping[str, Any], str], dict[str, str]] = lambda record, gold: {}
     variants: Callable[[Mapping[str, Any], str], dict[str, str]] = lambda record, gold: {}
+    gold: Callable[[Mapping[str, Any]], str] | None = None
+    rater_facts: Callable[[Mapping[str, Any]], dict] = lambda record: {}
     meta_keys: tuple[str, ...] = field(default=())

@@ -82,6 +82,8 @@ TASK = TaskSpec(
                        lambda text, components: float(components.get("result_match", 0.0) >= 1.0)),
     fallback=re.compile(r"\bsql\b|consulta|\bselect\b"),
     adversarial=adversarial,
+    rater_facts=lambda record: {"gold_result": {"columns": record["reference"].get("columns"),
+                                                "rows": record["reference"].get("rows")}},
     variants=variants,
     meta_keys=("category", "state", "template"),
 )
