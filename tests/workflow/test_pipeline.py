@@ -104,3 +104,32 @@ def test_grpo_from_base_arm_is_trained_evaluated_and_reported(built_test_workflo
     report = json.loads((wf / "results/final_report.json").read_text())
     assert any(c["arm"] == "grpo_from_base_seed42" and c["baseline"] == "base"
                and c["task"] == "overall" for c in report["comparisons"])
+
+
+def _records(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_enabling_the_fifth_task_adds_its_pairs_eval_and_report_rows(built_test_workflow, tmp_path):
+    """`--config` enabling listing_repair: its pairs, audit, eval stratum and report rows appear; the
+    other tasks' pairs stay exactly as they were (issue 16)."""
+    wf = tmp_path / "wf"
+    shutil.copytree(built_test_workflow, wf, symlinks=True)
+    before = {split: _records(wf / f"results/pairs/{split}.jsonl") for split in ("train", "validation", "eval")}
+    proc = run_snakemake(["--cores", "2", "--resources", "gpu=1", *TEST_CONFIG, "--config",
+                          'tasks={"listing_repair": {"enabled": true}}', "seeds=[42]"], wf)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for split, old in before.items():
+        new = _records(wf / f"results/pairs/{split}.jsonl")
+        assert sorted((r for r in new if r["task"] != "listing_repair"), key=lambda r: r["id"]) \
+            == sorted(old, key=lambda r: r["id"]), split
+        assert any(r["task"] == "listing_repair" for r in new), split
+    audit = json.loads((wf / "results/audit/reward_audit.json").read_text())
+    assert audit["passed"] and "listing_repair" in audit["tasks"]
+    assert {r["task"] for r in _records(wf / "results/eval/grpo_seed42.jsonl")} >= {"listing_repair"}
+    report = json.loads((wf / "results/final_report.json").read_text())
+    assert report["tasks"][-1] == "listing_repair"
+    assert set(report["rewards"]["tasks"]["listing_repair"]["components"]) == {
+        "structure", "edit_accuracy", "collateral", "format"}
+    assert any(c["task"] == "listing_repair" and c["arm"] == "grpo_pooled" for c in report["comparisons"])
+    assert "| listing_repair |" in (wf / "results/final_report.md").read_text()
