@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any, Mapping
 
+from commerce_grpo.rewards.text import user_text
+
 from .corrupt import apply, strip_accents
 from .listing import DESCRIPTION, FIELDS, TITLE, Listing, blocks, join, parse, to_text
 from .render import Product, render
@@ -49,13 +51,6 @@ def _untouched(listing: Listing, corruptions: list[dict]) -> list[str]:
     return [s for s in listing.spans() if s not in touched]
 
 
-def _user(record: Mapping[str, Any]) -> str:
-    prompt = record.get("prompt")
-    if isinstance(prompt, list):
-        return next((m.get("content", "") for m in prompt if isinstance(m, dict) and m.get("role") == "user"), "")
-    return ""
-
-
 def adversarial(record: Mapping[str, Any], gold: str) -> dict[str, str]:
     """Hack name → answer (each must score below ``gold``; all but the fenced one below 0.3)."""
     parts = _parts(record)
@@ -67,7 +62,7 @@ def adversarial(record: Mapping[str, Any], gold: str) -> dict[str, str]:
                                                    for s, keys in FIELDS.items()])
     return {
         "echo_input": apply(listing, corruptions),
-        "echo_prompt": _user(record),
+        "echo_prompt": user_text(record),
         "skeleton_only": skeleton,
         "other_product": to_text(OTHER),
         "numbers_deleted": _DIGIT.sub("", gold),
