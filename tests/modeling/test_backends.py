@@ -11,7 +11,7 @@ from commerce_grpo.modeling import attach_lora, load_model, resolve_backend
 from commerce_grpo.modeling.merge import merge_adapter
 from modeling.tiny_fixtures import TINY_MODEL, perturbed_adapter
 
-LORA = {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear"}
+LORA = {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear", "modules_to_save": []}
 
 
 def test_auto_is_hf_without_cuda():
@@ -74,3 +74,34 @@ def test_trainable_adapter_has_trainable_lora_only(tiny_base, tmp_path):
     model, _ = load_model(tiny_base, adapter=adapter, model=TINY_MODEL, trainable=True)
     trainable = [name for name, p in model.named_parameters() if p.requires_grad]
     assert trainable and all("lora_" in name for name in trainable)
+
+
+def test_modules_to_save_train_the_norms_and_survive_save_load_merge(tiny_base, tmp_path):
+    """lora.modules_to_save: [norm] trains every RMSNorm beside the LoRA (the embedded model's logits
+    cannot sharpen otherwise); the norms are saved with the adapter, loaded back and merged."""
+    model, tokenizer = load_model(tiny_base, model=TINY_MODEL, trainable=True)
+    peft_model = attach_lora(model, lora={**LORA, "modules_to_save": ["norm"]}, model=TINY_MODEL, seed=0)
+    trainable = [name for name, p in peft_model.named_parameters() if p.requires_grad]
+    norms = [name for name in trainable if "modules_to_save" in name]
+    assert {n.split(".modules_to_save")[0].rsplit(".", 1)[-1] for n in norms} == {
+        "input_layernorm", "post_attention_layernorm", "norm"}
+    assert all("lora_" in name or name in norms for name in trainable)
+    ids = tokenizer("Produto chegou", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        before = torch.softmax(peft_model(ids).logits, -1).max(-1).values.mean()
+        for name, param in peft_model.named_parameters():
+            if name in norms and name.endswith("model.norm.modules_to_save.default.weight"):
+                param.mul_(4.0)  # a larger final gain: sharper next-token distributions
+        after_logits = peft_model(ids).logits
+    assert torch.softmax(after_logits, -1).max(-1).values.mean() > before
+    peft_model.save_pretrained(tmp_path / "adapter")
+    loaded, _ = load_model(tiny_base, adapter=tmp_path / "adapter", model=TINY_MODEL)
+    retrained, _ = load_model(tiny_base, adapter=tmp_path / "adapter", model=TINY_MODEL, trainable=True)
+    assert any("modules_to_save" in n for n, p in retrained.named_parameters() if p.requires_grad)
+    assert not any(p.requires_grad for p in loaded.parameters())
+    with torch.no_grad():
+        assert torch.allclose(loaded(ids).logits, after_logits, atol=1e-5)
+        merged_dir = merge_adapter(base=tiny_base, adapter=tmp_path / "adapter", output=tmp_path / "merged",
+                                   model=TINY_MODEL)
+        from transformers import AutoModelForCausalLM
+        assert torch.allclose(AutoModelForCausalLM.from_pretrained(merged_dir)(ids).logits, after_logits, atol=1e-4)

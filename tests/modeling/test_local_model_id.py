@@ -13,7 +13,7 @@ from commerce_grpo.modeling import build_base_model, load_model
 from commerce_grpo.train.runtime import trainable_policy
 from modeling.tiny_fixtures import TINY_MODEL
 
-LORA = {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear"}
+LORA = {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear", "modules_to_save": []}
 
 
 def test_local_model_id_loads_trains_and_generates_offline(tiny_base, tmp_path, monkeypatch):

@@ -100,7 +100,9 @@ def test_adapters_load_through_unsloths_lora_setup(fake_unsloth, tiny_base, tmp_
     assert dict(fake_unsloth().calls)["patch_peft_model"]["use_gradient_checkpointing"] == "unsloth"
     assert isinstance(model, PeftModel)
     trainable_names = [name for name, p in model.named_parameters() if p.requires_grad]
-    assert all("lora_" in name for name in trainable_names) and bool(trainable_names) == trainable
+    # LoRA weights and, with lora.modules_to_save, the norms' trainable copies
+    assert all("lora_" in name or ".modules_to_save." in name for name in trainable_names)
+    assert bool(trainable_names) == trainable
     assert ("for_inference" in names) == (not trainable)
     ids = tokenizer("Produto chegou", return_tensors="pt")["input_ids"]
     model.eval()

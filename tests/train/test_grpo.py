@@ -4,6 +4,7 @@ import json
 import shutil
 
 import pytest
+import torch
 from transformers import GenerationConfig
 
 from commerce_grpo.train.callbacks import PreflightError
@@ -135,3 +136,25 @@ def test_task_mix_trains_only_the_tasks_it_weights(tiny_inputs, tiny_base, tmp_p
     assert len(rows) == 3
     assert all(float(r["task_clipped_ratio/push"]) >= 0 for r in rows)
     assert all(r["task_clipped_ratio/extraction"] in ("", "nan") for r in rows)  # never drawn
+
+
+def test_kl_reference_is_a_frozen_copy_of_the_warm_up_norms_included(tiny_inputs, tiny_base, sft_adapter, tmp_path):
+    """beta > 0 from the SFT adapter: TRL copies the adapter into a "ref" adapter. With
+    lora.modules_to_save the trained norms are part of it, so the KL term pulls towards the warm-up
+    (norms included), and training moves only the "default" copies."""
+    trainer, _ = build_trainer(train=tiny_inputs["train"], validation=tiny_inputs["validation"], base=tiny_base,
+                               db=tiny_inputs["db"], init_adapter=sft_adapter, seed=0, work=WorkDir(tmp_path / "work"),
+                               model=TINY_MODEL, lora=LORA, rewards=None,
+                               grpo=grpo_section(beta=0.04, max_steps=2, eval_steps=2, save_steps=2))
+    params = dict(trainer.model.named_parameters())
+    ref_norms = {name: p.detach().clone() for name, p in params.items()
+                 if ".modules_to_save.ref." in name}
+    assert ref_norms and not any(params[name].requires_grad for name in ref_norms)
+    for name, value in ref_norms.items():
+        assert torch.equal(value, params[name.replace(".ref.", ".default.")])
+    warm_up = {name: params[name.replace(".ref.", ".default.")].detach().clone() for name in ref_norms}
+    trainer.train()
+    params = dict(trainer.model.named_parameters())
+    assert all(torch.equal(params[name], value) for name, value in ref_norms.items())
+    assert any(not torch.equal(params[name.replace(".ref.", ".default.")], value)
+               for name, value in warm_up.items())

@@ -3,7 +3,7 @@ import copy
 
 from modeling.tiny_fixtures import TINY_MODEL
 
-LORA = {"r": 8, "alpha": 16, "dropout": 0.0, "target_modules": "all-linear"}
+LORA = {"r": 8, "alpha": 16, "dropout": 0.0, "target_modules": "all-linear", "modules_to_save": ["norm"]}
 SFT = {"enabled": True, "tasks": ["extraction", "sql_qa", "insights", "push"], "epochs": 2,
        "learning_rate": 2.0e-3, "batch_size": 8, "max_length": 1024, "seed": 0}
 GRPO = {

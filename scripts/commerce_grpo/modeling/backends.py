@@ -72,6 +72,7 @@ def attach_lora(base_model, *, lora: dict, model: dict, seed: int = 0):
             lora_alpha=lora["alpha"],
             lora_dropout=lora["dropout"],
             target_modules=QWEN_LINEAR_MODULES if targets == "all-linear" else list(targets),
+            modules_to_save=list(lora["modules_to_save"]) or None,
             bias="none",
             use_gradient_checkpointing=UNSLOTH_CHECKPOINTING,
             random_state=seed,
@@ -91,6 +92,7 @@ def lora_config(lora: dict) -> LoraConfig:
         lora_alpha=lora["alpha"],
         lora_dropout=lora["dropout"],
         target_modules=targets if isinstance(targets, str) else list(targets),
+        modules_to_save=list(lora["modules_to_save"]) or None,
         bias="none",
         task_type="CAUSAL_LM",
     )
@@ -138,9 +140,7 @@ def _load_adapter(base_model, adapter, *, backend: str, trainable: bool):
     peft_model = PeftModel.from_pretrained(base_model, str(adapter), is_trainable=True)
     peft_model = FastLanguageModel.patch_peft_model(peft_model, use_gradient_checkpointing=UNSLOTH_CHECKPOINTING)
     if not trainable:
-        for name, parameter in peft_model.named_parameters():
-            if "lora_" in name:
-                parameter.requires_grad_(False)
+        peft_model.requires_grad_(False)  # the LoRA weights and any modules_to_save copies
     return peft_model
 
 

@@ -147,7 +147,8 @@ class FastLanguageModel:
         bound = _bind("get_peft_model", args, kwargs)
         config = LoraConfig(r=bound.get("r", 16), lora_alpha=bound.get("lora_alpha", 16),
                             lora_dropout=bound.get("lora_dropout", 0.0), bias=bound.get("bias", "none"),
-                            target_modules=bound.get("target_modules"), task_type="CAUSAL_LM")
+                            target_modules=bound.get("target_modules"), task_type="CAUSAL_LM",
+                            modules_to_save=bound.get("modules_to_save"))
         torch.manual_seed(bound.get("random_state", 3407))
         peft_model = get_peft_model(bound["model"], config)
         return FastLanguageModel._patch(peft_model, bound.get("use_gradient_checkpointing", "unsloth"))
