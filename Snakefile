@@ -21,6 +21,7 @@ include: "rules/report.smk"
 
 # The default target: `snakemake --cores 1 --resources gpu=1` builds the report.
 rule all:
+    """The default target: the report and every seed's best adapter."""
     input:
         get_final_output(),
     default_target: True

@@ -50,3 +50,17 @@ def build_quick_inputs(cfg: dict, root: Path, *, sft: bool) -> dict:
                   outputs={"adapter": adapter, "metrics": root / "sft" / "metrics.csv"},
                   model=cfg["model"], lora=cfg["lora"], sft=cfg["sft"])
     return {"db": db, "pairs": pairs, "base": base, "adapter": adapter}
+
+
+def bench_db(db: str, tmp: Path, *, quick: bool) -> str:
+    """``db`` when it is a file and not ``quick``; else a seeded synthetic commerce.db built in
+    ``tmp`` (1,000 orders quick, 5,000 otherwise), for benchmarks that need only a database."""
+    if not quick and Path(db).is_file():
+        return db
+    from commerce_grpo.data.db import build_commerce_db
+
+    orders = 1000 if quick else 5000
+    db = str(Path(tmp) / "commerce.db")
+    build_commerce_db(db, source="synthetic", olist_dir=Path(tmp) / "no-olist", orders=orders, seed=7)
+    print(f"built a synthetic commerce.db ({orders:,} orders) at {db}")
+    return db

@@ -8,7 +8,8 @@ built offline as in gpu_smoke.py), NF4, G = 16 completions of up to 512 tokens, 
 A random model rarely ends a completion, so every rollout runs the full 512 tokens: the worst
 case. Each variant runs in its own process (importing unsloth rewrites TRL for the whole process)
 and reports the median of TRL's ``step_time`` after the first step; the summary prints each
-variant's ratio to hf. The study paid ~54 s per step on one L4. Untested on GPU so far.
+variant's ratio to hf. unsloth_vllm rolls out on Unsloth's own vLLM engine (docs/gpu.md, "Rollout
+paths"). The study paid ~54 s per step on one L4. Untested on GPU so far.
 """
 from __future__ import annotations
 
@@ -35,13 +36,12 @@ def run_variant(args) -> dict:
         import_backend_first({"backend": "unsloth"})  # first, before trl (commerce_grpo.unsloth_first)
     work = Path(args.work)
     inputs = prepare(work, tiny=args.tiny)
-    cfg = sections(args, backend=backend, four_bit=not args.cpu)
+    cfg = sections(args, backend=backend, four_bit=not args.cpu, vllm=vllm)
+    cfg["lora"] = {**cfg["lora"], "modules_to_save": []}  # the recipe's (config/tucano2-0.5b.yaml)
     steps = args.steps + 1  # the first step (compilation, allocation) is left out of the median
     cfg["grpo"] = {**cfg["grpo"], "max_steps": steps, "eval_steps": steps, "save_steps": steps + 1,
                    "num_generations": 2 if args.tiny else 16, "prompts_per_step": 2,
-                   "max_completion_length": 16 if args.tiny else 512,
-                   "vllm": {"enabled": vllm, "mode": "colocate", "gpu_memory_utilization": 0.3,
-                            "server_base_url": None, "enable_sleep_mode": False}}
+                   "max_completion_length": 16 if args.tiny else 512}
     root = work / args.variant
     _train_grpo(inputs, root, cfg)
     with open(root / "metrics.csv", newline="") as handle:

@@ -24,13 +24,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 
-from commerce_grpo.rewards import errors, score  # noqa: E402
-from commerce_grpo.tasks import get as get_task  # noqa: E402
-from commerce_grpo.train.targets import assistant_target  # noqa: E402
+from _quick import bench_db  # noqa: E402
+from commerce_grpo.rewards import score  # noqa: E402
+from commerce_grpo.tasklib import errors  # noqa: E402
+from commerce_grpo.tasks import assistant_target, get as get_task  # noqa: E402
 
 TARGETS = {"extraction": 5000, "sql_qa": 200, "insights": 5000, "push": 5000}  # the tasks benchmarked
 FAILURES = {
@@ -102,14 +104,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPU cores visible; one thread used; python {sys.version.split()[0]}; "
           f"preset {args.preset}")
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db
-        if args.quick or not Path(db).is_file():
-            from commerce_grpo.data.db import build_commerce_db
-
-            orders = 1000 if args.quick else 5000
-            db = str(Path(tmp) / "commerce.db")
-            build_commerce_db(db, source="synthetic", olist_dir=Path(tmp) / "no-olist", orders=orders, seed=7)
-            print(f"built a synthetic commerce.db ({orders:,} orders) at {db}")
+        db = bench_db(args.db, Path(tmp), quick=args.quick)
         records = records_from(db, args.records)
         print(f"{'task':<12}{'per CPU s':>12}{'per wall s':>12}{'target':>10}  {'n':>8}  verdict")
         for task in TARGETS:

@@ -1,6 +1,7 @@
 # The same eval prompts and the same decoding for every arm: base, sft, grpo_seed{seed}
 # (and grpo_from_base_seed{seed}). Both outputs reach the script by name.
 rule evaluate:
+    """One arm's completions and rewards on the eval prompts (the same prompts and decoding for all)."""
     input:
         unpack(arm_adapter),
         eval="results/pairs/eval.jsonl",
@@ -14,6 +15,7 @@ rule evaluate:
         model=config["model"],
         rewards=config["rewards"],
         decoding=config["evaluate"],
+    threads: 4
     log:
         "results/logs/evaluate/{arm}.log",
     benchmark:

@@ -1,10 +1,27 @@
+# The training pairs of model.tiny.tokenizer_tasks, enabled or not, drawn as the pairs rule draws
+# them: the embedded tokenizer learns their text, so enabling a task changes neither the tokenizer
+# nor the base model.
+use rule pairs as tokenizer_corpus with:
+    """Text the embedded tokenizer learns from: the training prompts of model.tiny.tokenizer_tasks."""
+    output:
+        train="results/models/tokenizer_corpus.jsonl",
+    params:
+        tasks=tokenizer_tasks(),
+    log:
+        "results/logs/tokenizer_corpus.log",
+    benchmark:
+        "results/benchmarks/tokenizer_corpus.tsv"
+
+
 rule base_model:
+    """The base model: the embedded tiny model built and pretrained, or model.id checked/downloaded."""
     input:
         unpack(base_model_inputs),
     output:
         directory("results/models/base"),
     params:
         model=config["model"],
+    threads: 2
     log:
         "results/logs/base_model.log",
     benchmark:
@@ -19,11 +36,12 @@ rule base_model:
 
 
 rule sft:
+    """LoRA SFT warm-up on the assistant tokens of the sft.tasks training pairs."""
     input:
         train="results/pairs/train.jsonl",
         validation="results/pairs/validation.jsonl",
         base="results/models/base",
-        audit="results/audit/reward_audit.json",
+        audit=ancient(rules.reward_audit.output.gate),
     output:
         adapter=directory("results/sft/adapter"),
         metrics="results/sft/metrics.csv",
@@ -31,6 +49,7 @@ rule sft:
         model=config["model"],
         lora=config["lora"],
         sft=config["sft"],
+    threads: 4
     log:
         "results/logs/sft.log",
     benchmark:
@@ -51,12 +70,13 @@ rule sft:
 # (L-seeds). The checkpoints/ output is temp(): once select_best has copied the peak to best/,
 # nothing reads it; `--notemp` keeps it.
 rule grpo:
+    """One seed of one GRPO run, with validation evals, early stopping and resume from work/."""
     input:
         unpack(grpo_init_adapter),
         train="results/pairs/train.jsonl",
         validation="results/pairs/validation.jsonl",
         base="results/models/base",
-        audit="results/audit/reward_audit.json",
+        audit=ancient(rules.reward_audit.output.gate),
         db="data/commerce.db",
     output:
         checkpoints=temp(directory("results/{run}/seed{seed}/checkpoints")),
@@ -69,6 +89,7 @@ rule grpo:
         lora=config["lora"],
         rewards=config["rewards"],
         grpo=grpo_section,
+    threads: 4
     log:
         "results/logs/{run}/seed{seed}.log",
     benchmark:
@@ -82,10 +103,11 @@ rule grpo:
         "../scripts/train_grpo.py"
 
 
-# best/ is the expensive artifact, yet not protected(): the README's per-seed reruns
+# best/ is the expensive artifact, yet not protected(): the per-seed reruns of docs/usage.md
 # (`--forcerun grpo`, `-R`, `rm -r results/grpo/seed42`) must replace it without a chmod, and
 # Snakemake refuses to overwrite or plan over a protected output.
 rule select_best:
+    """One seed's best validation checkpoint as a PEFT adapter, with best.json and a model card."""
     input:
         checkpoints="results/{run}/seed{seed}/checkpoints",
         eval_history="results/{run}/seed{seed}/eval_history.csv",
@@ -96,6 +118,7 @@ rule select_best:
         seed=lambda wildcards: int(wildcards.seed),
         model=config["model"],
         grpo=grpo_section,
+    threads: 1
     log:
         "results/logs/select_best/{run}/seed{seed}.log",
     conda:
@@ -106,6 +129,7 @@ rule select_best:
 
 # Optional (not part of the report): `snakemake ... results/models/merged/grpo/seed42`.
 rule merge:
+    """Optional: one seed's best adapter merged into the base model, for inference."""
     input:
         adapter="results/{run}/seed{seed}/best",
         base="results/models/base",
@@ -113,11 +137,13 @@ rule merge:
         directory("results/models/merged/{run}/seed{seed}"),
     params:
         model=config["model"],
+    threads: 4
     log:
         "results/logs/merge/{run}/seed{seed}.log",
     conda:
         model_env()
     resources:
+        gpu=1,
         mem_mb=16000,
     script:
         "../scripts/merge_adapter.py"

@@ -6,7 +6,7 @@ jobs (seed 123's grpo, not seed 42's) and what each would ask the cluster for.
 import re
 from dataclasses import dataclass, field
 
-_HEADER = re.compile(r"(?:local)?rule (\w+):")
+_HEADER = re.compile(r"(?:local)?(?:rule|checkpoint) (\w+):")
 
 
 @dataclass
@@ -28,7 +28,8 @@ def _pairs(text: str) -> dict[str, str]:
 
 
 def planned_jobs(output: str) -> list[PlannedJob]:
-    """Every job block ("rule x:" / "localrule x:" and its indented lines) in dry-run output."""
+    """Every job block ("rule x:" / "localrule x:" / "checkpoint x:" and its indented lines) in dry-run
+    output."""
     jobs: list[PlannedJob] = []
     current = None
     for line in output.splitlines():

@@ -5,9 +5,16 @@ The cluster comes from .ci/slurm-setup.sh (Debian's slurm-wlm + munge, three fak
 accounting database). What a run sent through sbatch is read back from slurmctld with
 `scontrol show job`: the GPU request it carried, when it was submitted, started and ended.
 Finished jobs stay there for MinJobAge (set by the setup script), long enough for a test run.
+
+The daemons a test session starts are that session's to stop (``stop_daemons``, from the
+``slurm_cluster`` fixture's finaliser in conftest.py): the suite once ended with slurmctld, slurmd
+and munged still running. Daemons that were already up (a developer's, or CI's) are left alone.
 """
+import os
 import re
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +23,62 @@ REPO = Path(__file__).resolve().parents[1]
 SETUP_SCRIPT = REPO / ".ci" / "slurm-setup.sh"
 # The plugin's comment on every job it submits: "rule_<rule>" or "rule_<rule>_wildcards_<values>".
 _COMMENT = re.compile(r"rule_(?P<rule>[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*?)(?:_wildcards_(?P<wildcards>.+))?")
+
+
+# Stopped in this order: the node daemon, the controller (it ends its slurmscriptd), then munge.
+DAEMONS = ("slurmd", "slurmctld", "munged")
+
+
+@dataclass(frozen=True)
+class Daemon:
+    """One daemon process, identified by pid and start time (a pid can be reused)."""
+
+    name: str
+    pid: int
+    started: int  # clock ticks after boot (/proc/<pid>/stat field 22)
+
+    def alive(self) -> bool:
+        return _identity(self.pid) == (self.name, self.started)
+
+
+def _identity(pid: int) -> tuple[str, int] | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name = stat[stat.index("(") + 1: stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2:].split()
+    if fields[0] == "Z":  # exited, not yet reaped by its parent
+        return None
+    return name, int(fields[19])
+
+
+def running_daemons() -> set[Daemon]:
+    """The SLURM and munge daemons alive on this machine now."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            identity = _identity(int(entry.name))
+            if identity is not None and identity[0] in DAEMONS:
+                found.add(Daemon(identity[0], int(entry.name), identity[1]))
+    return found
+
+
+def stop_daemons(daemons: set[Daemon], timeout: float = 30.0) -> set[Daemon]:
+    """SIGTERM each daemon still running (slurmd, slurmctld, munged in turn, each waited for);
+    returns those still alive after ``timeout`` seconds each."""
+    for name in DAEMONS:
+        for daemon in sorted((d for d in daemons if d.name == name and d.alive()), key=lambda d: d.pid):
+            try:
+                os.kill(daemon.pid, signal.SIGTERM)
+            except PermissionError:  # started through sudo by the setup script
+                subprocess.run(["sudo", "-n", "kill", "-TERM", str(daemon.pid)], check=False, capture_output=True)
+            except ProcessLookupError:
+                continue
+            deadline = time.monotonic() + timeout
+            while daemon.alive() and time.monotonic() < deadline:
+                time.sleep(0.1)
+    return {d for d in daemons if d.alive()}
 
 
 def start_cluster(timeout: int = 900) -> str | None:

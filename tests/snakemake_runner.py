@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIG = REPO / "tests" / "config" / "config.yaml"
 # What a user's clone holds that the workflow needs; results/ and data/commerce.db are rebuilt.
 WORKFLOW_PATHS = ["Snakefile", "rules", "scripts", "config", "report", "profiles", "envs",
-                  "data/audit", "tests/config"]
+                  "data/audit", "data/judge", "data/labeller", "data/real_review_stats.json", "tests/config"]
 
 
 def snakemake_executable() -> str:

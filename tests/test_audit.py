@@ -1,6 +1,7 @@
 """The reward audit gate (L-reward-audit): the shipped rewards pass it against consistent ratings;
-a reward that pays a constant answer, a broken SQL sandbox, and the study's two reward bugs
-(L-classifier, L-parser) fail it; nothing is written on failure.
+a reward that pays a constant answer, a template-shaped reward (the swap test), a broken SQL
+sandbox, and the study's two reward bugs (L-classifier, L-parser) fail it; nothing is written on
+failure.
 
 Ratings here are synthesised by a simulated rater that follows data/audit/RUBRIC.md's anchors
 (never the reward); real ratings are the lead's, from independent blind raters.
@@ -20,9 +21,14 @@ from commerce_grpo import audit_items
 from commerce_grpo import tasks as registry
 from commerce_grpo.audit import (AuditGateError, adversarial_accuracy, inter_rater, load_items, load_ratings,
                                  parser_audit, quadratic_kappa, read_audit, run_reward_audit)
-from commerce_grpo.prompts import EXTRACTION_FIELDS
-from commerce_grpo.rewards import Reward, errors, extraction, score
-from commerce_grpo.rewards.parsing import Parsed
+from commerce_grpo.audit_checks import swap_audit
+from commerce_grpo.rewards import Reward, score
+from commerce_grpo.tasklib import errors
+from commerce_grpo.tasklib.parsing import Parsed
+from commerce_grpo.tasklib.prompts import EXTRACTION_FIELDS
+from commerce_grpo.tasks.extraction import reward as extraction
+from commerce_grpo.tasks.extraction.summary import compose, review_text
+from commerce_grpo.tasks.push import reward as push
 
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = ROOT / "data/audit/items.jsonl"
@@ -36,7 +42,7 @@ AUDIT = CONFIG["audit"]
 @pytest.fixture(scope="module", autouse=True)
 def snapshot_dir(tmp_path_factory):
     """Keep the sandbox's materialised snapshots inside the test's temp folder."""
-    from commerce_grpo.rewards import sql_snapshot
+    from commerce_grpo.tasklib import sql_snapshot
 
     original = sql_snapshot.SNAPSHOT_DIR
     sql_snapshot.SNAPSHOT_DIR = tmp_path_factory.mktemp("sandbox_snapshots")
@@ -46,7 +52,7 @@ def snapshot_dir(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def fresh_error_counters():
-    from commerce_grpo.rewards import sql_sandbox
+    from commerce_grpo.tasklib import sql_sandbox
 
     errors.reset()
     if hasattr(sql_sandbox, "reset_health"):
@@ -166,26 +172,51 @@ def eval_path(tmp_path, items):
     return path
 
 
+def as_built_today(record: dict) -> dict:
+    """The record with the gold the pair builder writes today: the audit items hold a default run's
+    records from before the extraction summary quoted its review (issue 27), which the reward now
+    pays 0.27 on their own prompt, so a swap ratio over them measures the old gold, not the reward."""
+    if record["task"] != "extraction":
+        return record
+    reference = record["reference"]
+    summary = compose(reference["sentiment"], reference, reference["would_recommend"], review_text(record))
+    return {**record, "reference": {**reference, "summary": summary}}
+
+
+@pytest.fixture
+def train_path(tmp_path, items):
+    """train.jsonl for the swap test: the audit items' prompts (a default run's training and
+    validation prompts; sql_qa's, one per template, hold no two of one kind)."""
+    records = [as_built_today(i["record"]) for i in items if i["origin"]["kind"] == "gold"]
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def outputs(tmp_path):
     return {"json": tmp_path / "out" / "reward_audit.json", "md": tmp_path / "out" / "reward_audit.md"}
 
 
-def _run(db, ratings, eval_path, outputs, **kwargs):
-    args = dict(items=ITEMS, ratings=ratings, eval=eval_path, db=db, outputs=outputs, rewards=REWARDS_CONFIG,
-                min_raters=AUDIT["min_raters"], min_spearman=AUDIT["min_spearman"],
-                min_adversarial_accuracy=AUDIT["min_adversarial_accuracy"], min_gold_sql=AUDIT["min_gold_sql"],
-                tasks=CONFIG["tasks"])
-    return run_reward_audit(**{**args, **kwargs})
+@pytest.fixture
+def run(db, ratings, eval_path, train_path, outputs):
+    """The audit on this module's inputs, any of them (or the reward) replaced by keyword."""
+    def run(**kwargs):
+        args = dict(items=ITEMS, ratings=ratings, eval=eval_path, train=train_path, db=db, outputs=outputs,
+                    rewards=REWARDS_CONFIG, min_raters=AUDIT["min_raters"], min_spearman=AUDIT["min_spearman"],
+                    min_adversarial_accuracy=AUDIT["min_adversarial_accuracy"], min_gold_sql=AUDIT["min_gold_sql"],
+                    max_swap_ratio=AUDIT["max_swap_ratio"], tasks=CONFIG["tasks"])
+        return run_reward_audit(**{**args, **kwargs})
+    return run
 
 
 # ------------------------------------------------------------------ the gate on real rewards
-def test_shipped_rewards_pass_the_gate_with_consistent_ratings(db, ratings, eval_path, outputs):
-    _run(db, ratings, eval_path, outputs)
+def test_shipped_rewards_pass_the_gate_with_consistent_ratings(run, outputs):
+    run()
     written = read_audit(outputs["json"])
     assert written["passed"] and written["reward_errors"] == 0
     assert written["gate"] == {"min_spearman": 0.6, "min_adversarial_accuracy": 0.95, "min_gold_sql": 0.85,
-                               "min_raters": 2}
+                               "max_swap_ratio": 0.4, "min_raters": 2}
     for task in TASKS:
         t = written["tasks"][task]
         assert t["n_items"] >= 60 and t["n_prompts"] >= 15 and t["raters"] == ["r1", "r2"], task
@@ -195,15 +226,20 @@ def test_shipped_rewards_pass_the_gate_with_consistent_ratings(db, ratings, eval
     assert sandbox["passed"] and sandbox["errors"] == 0 and sandbox["gold_checked"] >= 16
     assert sandbox["gold_min_score"] >= 0.85
     assert written["parser"]["total"]["ours_equal_gold"] == written["parser"]["total"]["n"]
+    swap = written["swap"]
+    assert swap["passed"] and swap["max_ratio"] == 0.4 and list(swap["tasks"]) == list(TASKS)
+    measured = {task for task, t in swap["tasks"].items() if t["measured"]}
+    assert measured == set(TASKS) - {"sql_qa"}  # the items hold one sql_qa prompt per template
+    assert all(swap["tasks"][task]["ratio"] <= 0.4 and swap["tasks"][task]["pairs"] >= 10 for task in measured)
     md = outputs["md"].read_text()
-    assert "PASSED" in md and "adversarial" in md and "sandbox" in md
+    assert "PASSED" in md and "adversarial" in md and "sandbox" in md and "## Swap test" in md
 
 
 
-def test_the_audit_covers_the_enabled_tasks_only(db, ratings, eval_path, outputs):
+def test_the_audit_covers_the_enabled_tasks_only(run, outputs):
     """sql_qa off: its items leave the audit and the SQL sandbox (sql_qa's alone) is not a gate."""
     tasks = {**CONFIG["tasks"], "sql_qa": {**CONFIG["tasks"]["sql_qa"], "enabled": False}}
-    _run(db, ratings, eval_path, outputs, tasks=tasks)
+    run(tasks=tasks)
     written = read_audit(outputs["json"])
     assert list(written["tasks"]) == ["extraction", "insights", "push"] and written["passed"]
     assert written["sandbox"]["gold_checked"] == 0 and written["sandbox"]["passed"]
@@ -218,44 +254,88 @@ def _pays_the_format(record, completion, **kwargs):
     return score(record, completion, **kwargs)
 
 
-def test_a_reward_that_pays_a_constant_answer_fails_the_gate(db, ratings, eval_path, outputs):
+def test_a_reward_that_pays_a_constant_answer_fails_the_gate(run, outputs):
     with pytest.raises(AuditGateError, match=r"task extraction: adversarial accuracy = 0\.\d+ < 0\.95.*constant_"):
-        _run(db, ratings, eval_path, outputs, scorer=_pays_the_format)
+        run(scorer=_pays_the_format)
     assert not outputs["json"].exists() and not outputs["md"].exists()
 
 
 @pytest.mark.parametrize("breakage", ["missing", "garbage", "directory"])
-def test_a_broken_sandbox_fails_the_gate_loudly(tmp_path, ratings, eval_path, outputs, breakage):
+def test_a_broken_sandbox_fails_the_gate_loudly(tmp_path, run, outputs, breakage):
     broken = tmp_path / "commerce.db"
     if breakage == "garbage":
         broken.write_bytes(b"not a duckdb file" * 100)
     elif breakage == "directory":
         broken.mkdir()
     with pytest.raises(AuditGateError, match=r"sandbox: \d+/\d+ sql_qa gold answer\(s\) score below 0\.85") as err:
-        _run(str(broken), ratings, eval_path, outputs)
+        run(db=str(broken))
     assert not outputs["json"].exists()
     if breakage != "missing":  # the sandbox counts its own failures
         assert re.search(r"sandbox: \d+ sandbox/gold-query error\(s\) during the audit", str(err.value))
 
 
-def test_a_corrupted_snapshot_fails_the_gate_loudly(db, tmp_path, ratings, eval_path, outputs):
+def test_a_corrupted_snapshot_fails_the_gate_loudly(db, tmp_path, run, outputs):
     """A snapshot changed after it was built (planted or corrupt) is rebuilt, and counted: the
     audit fails, naming it, rather than trusting a reward that ran on a tampered copy."""
-    from commerce_grpo.rewards.sql_snapshot import STORE
+    from commerce_grpo.tasklib.sql_snapshot import STORE
 
     own = tmp_path / "commerce.db"
     shutil.copy(db, own)
     snapshot = STORE.get(own).path
     snapshot.write_bytes(b"planted" * 1000)
     with pytest.raises(AuditGateError, match=r"sandbox: \d+ sandbox/gold-query error\(s\) during the audit"):
-        _run(str(own), ratings, eval_path, outputs)
+        run(db=str(own))
     assert not outputs["json"].exists()
 
 
-def test_the_studys_published_reward_fails_the_adversarial_gate(db, ratings, eval_path, outputs):
+def test_the_studys_published_reward_fails_the_adversarial_gate(run, outputs):
     """The study's preset pays hacks the correctness-first default does not (L-reward-spec)."""
     with pytest.raises(AuditGateError, match=r"adversarial accuracy = 0\.\d+ < 0\.95"):
-        _run(db, ratings, eval_path, outputs, rewards={**REWARDS_CONFIG, "preset": "study"})
+        run(rewards={**REWARDS_CONFIG, "preset": "study"})
+
+
+def _template_shaped(record, completion, **kwargs):
+    """A push reward that pays any well-formed message that does its intent, whatever the product
+    and offer: the demo's per-intent template (the same message for every prompt of an intent)
+    scores like the honest answer, and the swap test sees it (issue 27)."""
+    if record["task"] == "push":
+        return Reward(float(push.in_format(record, completion) and push.does_intent(record, completion)), {})
+    return score(record, completion, **kwargs)
+
+
+def test_a_template_shaped_reward_fails_the_swap_test(run, outputs):
+    with pytest.raises(AuditGateError, match=r"swap: task push: another prompt's honest answer of the same kind "
+                                             r"scores 1\.0 of the honest one") as err:
+        run(scorer=_template_shaped)
+    assert "swap: task insights" not in str(err.value) and not outputs["json"].exists()
+
+
+def _records(task: str, kinds: list[str]) -> list[dict]:
+    """Pair records of ``task`` whose kinds are ``kinds`` (push: the intent)."""
+    return [{"id": f"{task}-{n}", "task": task, "prompt": [{"role": "user", "content": f"prompt {n}"}],
+             "reference": {"intent": kind, "facts": {"categoria": f"categoria {n}"}}, "source": {"template": kind}}
+            for n, kind in enumerate(kinds)]
+
+
+def test_the_swap_test_pairs_prompts_of_one_kind_and_says_what_it_could_not_measure():
+    records = _records("push", ["delay_apology"] * 6 + ["review_request"] * 6 + ["reengagement"])
+    seen = []
+
+    def scorer(record, completion, **kwargs):
+        seen.append((record["id"], completion))
+        return Reward(1.0 if record["reference"]["facts"]["categoria"] in completion else 0.25, {})
+
+    result = swap_audit(records + _records("insights", ["frete", "pagamentos"]), tasks=["push", "insights"],
+                        db=None, rewards=None, max_ratio=0.4, scorer=scorer)
+    push_entry = result["tasks"]["push"]
+    assert push_entry == {"pairs": 12, "honest_mean": 1.0, "swapped_mean": 0.25, "ratio": 0.25, "measured": True,
+                          "passed": True}
+    assert result["tasks"]["insights"]["measured"] is False and result["passed"]  # no two of one template
+    assert {record_id for record_id, _ in seen} == {f"push-{n}" for n in range(12)}  # the lone intent left out
+    few = swap_audit(records[:9], tasks=["push"], db=None, rewards=None, max_ratio=0.2, scorer=scorer)
+    assert few["tasks"]["push"]["pairs"] == 9 and not few["tasks"]["push"]["measured"] and few["passed"]
+    failed = swap_audit(records, tasks=["push"], db=None, rewards=None, max_ratio=0.2, scorer=scorer)
+    assert not failed["passed"] and "task push" in failed["reasons"][0] and "0.25" in failed["reasons"][0]
 
 
 def _classifier_bug(record, completion, **kwargs):
@@ -264,14 +344,14 @@ def _classifier_bug(record, completion, **kwargs):
     return score({**record, "task": task}, completion, **kwargs)
 
 
-def test_the_studys_classifier_bug_fails_the_gate(db, ratings, eval_path, outputs):
+def test_the_studys_classifier_bug_fails_the_gate(run, outputs):
     with pytest.raises(AuditGateError, match=r"task insights: ") as err:
-        _run(db, ratings, eval_path, outputs, scorer=_classifier_bug)
+        run(scorer=_classifier_bug)
     assert "task extraction" not in str(err.value)
     assert not outputs["json"].exists()
 
 
-def test_the_studys_json_loads_parser_fails_the_gate(db, ratings, eval_path, outputs, monkeypatch):
+def test_the_studys_json_loads_parser_fails_the_gate(run, outputs, monkeypatch):
     def json_loads_only(text):  # L-parser: the parser that rejected PT-BR `4,5`
         try:
             value = json.loads(text)
@@ -281,31 +361,31 @@ def test_the_studys_json_loads_parser_fails_the_gate(db, ratings, eval_path, out
 
     monkeypatch.setattr(extraction, "parse_json", json_loads_only)
     with pytest.raises(AuditGateError, match=r"parser: gold extraction answers .* score below 0\.5.*decimal_comma"):
-        _run(db, ratings, eval_path, outputs)
+        run()
     assert not outputs["json"].exists()
 
 
-def test_no_ratings_fail_the_gate_and_say_what_to_do(db, eval_path, outputs, tmp_path):
+def test_no_ratings_fail_the_gate_and_say_what_to_do(run, tmp_path):
     with pytest.raises(AuditGateError, match=r"ratings from 0 rater\(s\).*RUBRIC\.md"):
-        _run(db, str(tmp_path / "none" / "ratings_*.jsonl"), eval_path, outputs)
+        run(ratings=str(tmp_path / "none" / "ratings_*.jsonl"))
 
 
-def test_a_misrouted_eval_prompt_fails_the_gate(db, ratings, tmp_path, outputs):
+def test_a_misrouted_eval_prompt_fails_the_gate(run, tmp_path):
     records = eval_records()
     records[-1]["task"] = "insights"  # a push prompt labelled insights
     path = tmp_path / "eval.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     with pytest.raises(AuditGateError, match="classifier: 1 eval prompt"):
-        _run(db, ratings, path, outputs)
+        run(eval=path)
 
 
-def test_a_reward_that_raises_fails_the_gate(db, ratings, eval_path, outputs, monkeypatch):
+def test_a_reward_that_raises_fails_the_gate(run, outputs, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("bug")
 
     monkeypatch.setattr(extraction, "components", boom)
     with pytest.raises(AuditGateError, match=r"rewards raised \(or the sandbox failed\) on \d+ audit item"):
-        _run(db, ratings, eval_path, outputs)
+        run()
 
 
 def _with_judge(base_url: str) -> dict:
@@ -313,11 +393,11 @@ def _with_judge(base_url: str) -> dict:
                                         "rubric_file": str(ROOT / "data/judge/rubric.yaml"), "retries": 0}}
 
 
-def test_an_enabled_judge_scores_the_honest_answers_and_is_recorded(db, ratings, eval_path, outputs):
+def test_an_enabled_judge_scores_the_honest_answers_and_is_recorded(run, outputs):
     from rewards.fixed_judge import fixed_judge, full_marks
 
     with fixed_judge(full_marks) as (server, url):
-        _run(db, ratings, eval_path, outputs, rewards=_with_judge(url))
+        run(rewards=_with_judge(url))
     judge = json.loads(outputs["json"].read_text())["judge"]
     n_gold = sum(i["origin"]["kind"] == "gold" and i["task"] in TASKS for i in load_items(ITEMS))  # enabled tasks only
     assert judge["enabled"] and judge["errors"] == 0 and judge["scored"] == judge["items"] == n_gold
@@ -325,11 +405,11 @@ def test_an_enabled_judge_scores_the_honest_answers_and_is_recorded(db, ratings,
     assert "LLM judge (m at " in outputs["md"].read_text()
 
 
-def test_an_unreachable_judge_fails_the_gate_loudly(db, ratings, eval_path, outputs):
+def test_an_unreachable_judge_fails_the_gate_loudly(run, outputs):
     from rewards.fixed_judge import free_port
 
     with pytest.raises(AuditGateError, match=r"judge: (\d+) of \1 judge call\(s\) on the honest audit answers failed"):
-        _run(db, ratings, eval_path, outputs, rewards=_with_judge(f"http://127.0.0.1:{free_port()}/v1"))
+        run(rewards=_with_judge(f"http://127.0.0.1:{free_port()}/v1"))
     assert errors.count("judge") > 0 and not outputs["json"].exists()
 
 
@@ -512,10 +592,11 @@ def _valid_audit_document():
             "spearman_mean": 0.82, "inter_rater": {"metric": "spearman", "value": 0.75},
             "adversarial_accuracy": 1.0, "passed": True, "reasons": []}
     return {"preset": "correctness",
-            "gate": {"min_spearman": 0.6, "min_adversarial_accuracy": 0.95, "min_gold_sql": 0.85},
+            "gate": {"min_spearman": 0.6, "min_adversarial_accuracy": 0.95, "min_gold_sql": 0.85,
+                     "max_swap_ratio": 0.4},
             "passed": True, "reward_errors": 0, "tasks": {t: dict(task) for t in TASKS},
             "sandbox": {"gold_checked": 15, "gold_min_score": 0.97, "errors": 0, "passed": True},
-            "parser": {}, "classifier": {}}
+            "parser": {}, "classifier": {}, "swap": {"max_ratio": 0.4, "passed": True, "tasks": {}}}
 
 
 def test_read_audit_reads_the_layout_and_names_a_missing_key(tmp_path):

@@ -1,8 +1,8 @@
-"""benchmarks/gpu_smoke.py --cpu --tiny: every phase in its own process, results.jsonl complete.
+"""benchmarks/gpu_smoke.py --cpu --tiny: every phase reported, results.jsonl complete.
 
-On CPU the hf phases run (SFT then GRPO, evaluation generation, kill + resume, GRPO + merge) and
-the phases that need CUDA (unsloth, vLLM) are skipped with the reason; on a GPU the same script
-runs them all (README, Status).
+On CPU the hf phases run (SFT then GRPO, evaluation generation, GRPO + fp32 merge, kill + resume)
+with their checks (trainer class, weights changed and fp32) and the phases that need CUDA
+(unsloth, vLLM) are skipped with the reason; on a GPU the same script runs them all (docs/gpu.md).
 """
 import json
 import subprocess
@@ -13,10 +13,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CPU_PHASES = {"versions", "resume", "sft_then_grpo", "eval_generation", "hf_nf4_grpo_merge"}
-GPU_PHASES = {"unsloth_grpo_nf4", "vllm_colocate"}
+GPU_PHASES = {"unsloth_vllm_nf4", "unsloth_grpo_nf4", "hf_vllm"}
 
 
-@pytest.mark.slow  # seven fresh processes, 2-7 minutes on 2 cores
+@pytest.mark.slow  # four fresh processes, 2-7 minutes on 2 cores
 def test_gpu_smoke_cpu_tiny(tmp_path):
     proc = subprocess.run([sys.executable, "benchmarks/gpu_smoke.py", "--cpu", "--tiny", "--out", str(tmp_path)],
                           cwd=REPO, text=True, capture_output=True, timeout=1800)
@@ -30,3 +30,5 @@ def test_gpu_smoke_cpu_tiny(tmp_path):
     assert by_phase["resume"]["detail"]["final_step"] == 4
     assert by_phase["eval_generation"]["detail"]["sft"]["training_after"] is False
     assert by_phase["versions"]["detail"]["device"] == "cpu"
+    merge = by_phase["hf_nf4_grpo_merge"]["detail"]
+    assert merge["trainer"][2] == "GRPOTrainer" and merge["changed"]["lora_B"] and merge["changed"]["modules_to_save"]

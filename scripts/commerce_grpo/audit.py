@@ -14,6 +14,9 @@ Checks, each of which stands for a failure the study met or a reward hack a poli
 4. Parser audit (L-parser): eval extraction references rendered the way small models write them
    (decimal commas, fences, prose around the JSON); every rendering must parse back to the gold.
 5. Classifier audit (L-classifier): every eval and audit prompt routes to its own task.
+6. Swap test (L-reward-spec): per task, the honest answer to another training prompt of the same
+   kind (intent, star rating, template) scored against this prompt; mean(swapped)/mean(honest)
+   above ``max_swap_ratio`` means the reward pays answers that do not read their input.
 A reward that raises on an audit item fails the gate too, and so does any failed call of the
 optional LLM judge (``rewards.judge``) on the honest answers. On failure nothing is written and
 ``AuditGateError`` names every failed check.
@@ -28,12 +31,13 @@ from typing import Any, Callable, Iterable, Mapping
 from commerce_grpo import tasks as registry
 from commerce_grpo.audit_checks import (PARSER_MIN_REWARD, adversarial_accuracy, classifier_audit, inter_rater,
                                         parser_audit, quadratic_kappa, sandbox_audit, sandbox_counters, score_items,
-                                        task_audit)
+                                        swap_audit, task_audit)
 from commerce_grpo.audit_inputs import load_items, load_ratings, ratings_paths
 from commerce_grpo.data.pairs import read_pairs
 from commerce_grpo.files import write_atomic
-from commerce_grpo.rewards import errors, score
-from commerce_grpo.train.targets import assistant_target
+from commerce_grpo.rewards import score
+from commerce_grpo.tasklib import errors
+from commerce_grpo.tasks import assistant_target
 
 __all__ = ["AuditGateError", "read_audit", "run_reward_audit", "load_items", "load_ratings", "adversarial_accuracy",
            "inter_rater", "quadratic_kappa", "parser_audit", "classifier_audit"]
@@ -48,13 +52,15 @@ class AuditGateError(RuntimeError):
 # (the report) never guesses keys. Nested mappings name their required keys.
 AUDIT_LAYOUT: dict[str, Any] = {
     "preset": str,
-    "gate": {"min_spearman": (int, float), "min_adversarial_accuracy": (int, float), "min_gold_sql": (int, float)},
+    "gate": {"min_spearman": (int, float), "min_adversarial_accuracy": (int, float), "min_gold_sql": (int, float),
+             "max_swap_ratio": (int, float)},
     "passed": bool,
     "reward_errors": int,
     "tasks": dict,
     "sandbox": {"gold_checked": int, "gold_min_score": (int, float, type(None)), "errors": int, "passed": bool},
     "parser": dict,
     "classifier": dict,
+    "swap": {"max_ratio": (int, float), "passed": bool, "tasks": dict},
 }
 TASK_LAYOUT: dict[str, Any] = {
     "n_items": int, "n_prompts": int, "raters": list, "spearman_per_rater": dict,
@@ -113,7 +119,8 @@ def _markdown(result: Mapping[str, Any]) -> str:
              f"the reward and the mean human rating, and ≥ {gate['min_adversarial_accuracy']:.0%} of adversarial "
              f"answers scored below the honest answer to the same prompt; every sql_qa gold answer ≥ "
              f"{gate['min_gold_sql']} through the SQL sandbox with no sandbox error; every parser rendering read "
-             f"back to gold; every prompt routed to its task. **{'PASSED' if result['passed'] else 'FAILED'}**.", "",
+             f"back to gold; every prompt routed to its task; per task, another prompt's honest answer of the same "
+             f"kind scored ≤ {gate['max_swap_ratio']} of the honest one. **{'PASSED' if result['passed'] else 'FAILED'}**.", "",
              "## Reward vs human ratings", "",
              "| task | items (model/gold/variant/adversarial) | prompts | ρ mean rater | ρ per rater | inter-rater ρ | "
              "inter-rater κ (quadratic) | adversarial below honest | passed |",
@@ -148,6 +155,17 @@ def _markdown(result: Mapping[str, Any]) -> str:
               f"{cls['eval']['correct']}/{cls['eval']['n']} eval prompts and "
               f"{cls['items']['correct']}/{cls['items']['n']} audit prompts route to their own task.",
               "", f"Reward functions that raised during the audit: {result['reward_errors']}.", ""]
+    swap = result["swap"]
+    lines += ["## Swap test (input sensitivity)", "",
+              f"Per task, the honest answer to another training prompt of the same kind (up to {swap['per_kind']} "
+              f"prompts of each kind) scored against this prompt; the gate: mean(swapped) / mean(honest) ≤ "
+              f"{swap['max_ratio']}. **{'passed' if swap['passed'] else 'FAILED'}**.", "",
+              "| task | pairs | honest | swapped | ratio | passed |", "|---|---:|---:|---:|---:|---|"]
+    for task, t in swap["tasks"].items():
+        verdict = "yes" if t["passed"] else "no"
+        lines.append(f"| {task} | {t['pairs']} | {_fmt(t['honest_mean'])} | {_fmt(t['swapped_mean'])} | "
+                     f"{_fmt(t['ratio'])} | {verdict if t['measured'] else 'not measured (too few pairs)'} |")
+    lines.append("")
     judge = result.get("judge") or {}
     if judge.get("enabled"):
         lines += [f"LLM judge ({judge['model']} at {judge['base_url']}): {judge['scored']}/{judge['items']} honest "
@@ -190,17 +208,19 @@ def judge_audit(audit_items: list[dict], rewards: Mapping[str, Any]) -> dict:
 
 
 def run_reward_audit(*, items: str | Path, ratings: str | Path | Iterable[str | Path], eval: str | Path,
-                     db: str | Path | None, outputs: Mapping[str, str | Path], min_spearman: float,
-                     min_adversarial_accuracy: float, min_gold_sql: float, min_raters: int = 2,
-                     rewards: Mapping[str, Any] | None, tasks: Mapping[str, Any], scorer: Callable = score) -> dict:
+                     train: str | Path, db: str | Path | None, outputs: Mapping[str, str | Path], min_spearman: float,
+                     min_adversarial_accuracy: float, min_gold_sql: float, max_swap_ratio: float,
+                     min_raters: int = 2, rewards: Mapping[str, Any] | None, tasks: Mapping[str, Any],
+                     scorer: Callable = score) -> dict:
     """Run every check; write ``outputs['json']`` (layout: ``read_audit``) and ``outputs['md']`` only
     if the gate passes.
 
     ``tasks`` is the config's ``tasks`` section: the enabled tasks are audited (each needs its items;
     items of other tasks are left out). ``ratings`` is a glob pattern or a list of
-    ``ratings_<rater>.jsonl`` files. ``scorer`` is
-    ``rewards.score`` (a test swaps in a deliberately broken reward). Raises AuditGateError naming
-    every failed check (the task and its ρ, the hacks that outrank honest answers, the sandbox).
+    ``ratings_<rater>.jsonl`` files; ``train`` the training pairs the swap test draws from (GRPO
+    optimises the reward on them). ``scorer`` is ``rewards.score`` (a test swaps in a deliberately
+    broken reward). Raises AuditGateError naming every failed check (the task and its ρ, the hacks
+    that outrank honest answers, the sandbox, the swap ratio).
     """
     audit_items = load_items(items)
     paths = ratings_paths(ratings)
@@ -224,6 +244,8 @@ def run_reward_audit(*, items: str | Path, ratings: str | Path | Iterable[str | 
         sandbox = {"gold_checked": 0, "gold_min_score": None, "errors": 0, "passed": True, "reasons": [], "low": []}
     sandbox["item_gold_min_score"] = min((item_rewards[i["id"]] for i in audit_items
                                           if i["task"] == "sql_qa" and i["origin"]["kind"] == "gold"), default=None)
+    swap = swap_audit(read_pairs(train), tasks=list(enabled), db=db, rewards=rewards, max_ratio=max_swap_ratio,
+                      scorer=scorer)
     reward_errors = errors.count() - errors_before
     judge = judge_audit(audit_items, rewards_cfg)
     parser = parser_audit(eval_records, scorer=scorer, rewards=rewards)
@@ -237,6 +259,7 @@ def run_reward_audit(*, items: str | Path, ratings: str | Path | Iterable[str | 
                         "data/audit/RUBRIC.md and write ratings_<rater id>.jsonl beside the items")
     failures += [f"task {task}: {reason}" for task, t in tasks.items() for reason in t["reasons"]]
     failures += [f"sandbox: {reason}" for reason in sandbox["reasons"]]
+    failures += [f"swap: {reason}" for reason in swap["reasons"]]
     if parser["total"]["ours_equal_gold"] < parser["total"]["n"]:
         bad = {k: v for k, v in parser["variants"].items() if v["ours_equal_gold"] < v["n"]}
         failures.append(f"parser: renderings not read back to gold: {bad}")
@@ -256,9 +279,9 @@ def run_reward_audit(*, items: str | Path, ratings: str | Path | Iterable[str | 
     result = {
         "preset": str(rewards_cfg.get("preset", DEFAULT_PRESET)),
         "gate": {"min_spearman": min_spearman, "min_adversarial_accuracy": min_adversarial_accuracy,
-                 "min_gold_sql": min_gold_sql, "min_raters": min_raters},
+                 "min_gold_sql": min_gold_sql, "max_swap_ratio": max_swap_ratio, "min_raters": min_raters},
         "passed": not failures, "failures": failures, "reward_errors": reward_errors,
-        "tasks": tasks, "sandbox": sandbox, "parser": parser, "classifier": classifier, "judge": judge,
+        "tasks": tasks, "sandbox": sandbox, "parser": parser, "classifier": classifier, "swap": swap, "judge": judge,
         "items": [{"id": i["id"], "task": i["task"], "group": i["group"], "origin": i["origin"],
                    "reward": item_rewards[i["id"]],
                    "ratings": {r: s[i["id"]] for r, s in sorted(ratings_by_rater.items())}} for i in audit_items],

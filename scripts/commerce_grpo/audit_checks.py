@@ -3,31 +3,47 @@
 - ``task_audit``: ρ of the reward vs each rater and vs the mean rater, inter-rater agreement,
   adversarial ranking accuracy (L-reward-audit, L-reward-spec).
 - ``sandbox_audit``: sql_qa gold answers through the real sandbox (a broken snapshot fails loudly).
+- ``swap_audit``: the reward's input sensitivity (L-reward-spec): another prompt's honest answer
+  scored against this one.
 - ``parser_audit`` (L-parser) and ``classifier_audit`` (L-classifier).
 """
 from __future__ import annotations
 
 import json
 import math
+import random
 import re
 import statistics
 import warnings
+from collections import defaultdict
 from itertools import combinations
 from typing import Any, Callable, Mapping
 
 from scipy.stats import spearmanr
 
+from commerce_grpo import tasks as registry
 from commerce_grpo.audit_inputs import ORIGIN_KINDS, RATING_MAX, RATING_MIN
-from commerce_grpo.prompts import EXTRACTION_FIELDS
-from commerce_grpo.rewards import errors, score
+from commerce_grpo.audit_items import gold_answer
+from commerce_grpo.rewards import score
 from commerce_grpo.rewards.classify import classify
-from commerce_grpo.rewards.parsing import parse_json
+from commerce_grpo.tasklib import errors
+from commerce_grpo.tasklib.parsing import parse_json
+from commerce_grpo.swaps import swap_partners
+from commerce_grpo.tasklib.prompts import EXTRACTION_FIELDS
 
 # What the rebuilt audit needs per task before its ρ means anything (the old hand-written set
 # covered 4–6 prompts per task and no hack).
 MIN_ITEMS_PER_TASK = 60
 MIN_PROMPTS_PER_TASK = 15
 MIN_ADVERSARIAL_PER_TASK = 10
+# The swap test draws this many training prompts of each kind (task, intent, star rating or
+# template; ``TaskSpec.kind``), the same ones for the same pair file: enough pairs per task for a
+# stable mean (default run: 32 to 208 pairs), cheap enough to run before any training.
+SWAP_PER_KIND = 8
+SWAP_SEED = 0
+# Fewer pairs than this measure noise (a tiny config's two near-identical summaries), not the
+# reward: the task is recorded as not measured.
+MIN_SWAP_PAIRS = 10
 # A gold extraction answer written with a fence, a decimal comma or a sentence around it is still
 # the right answer: the reward must not score it like a wrong one (L-parser).
 PARSER_MIN_REWARD = 0.5
@@ -125,6 +141,60 @@ def task_audit(task: str, items: list[dict], rewards: Mapping[str, float], ratin
     return entry
 
 
+def swap_sample(records: list[dict], *, per_kind: int = SWAP_PER_KIND, seed: int = SWAP_SEED) -> list[dict]:
+    """Up to ``per_kind`` records of every (task, kind) holding two or more, drawn by a seeded
+    shuffle of their ids (input order does not matter)."""
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for record in records:
+        groups[record["task"], registry.get(record["task"]).kind(record)].append(record)
+    sample = []
+    for (task, kind), members in sorted(groups.items()):
+        members = sorted(members, key=lambda r: r["id"])
+        random.Random(f"{seed}:{task}:{kind}").shuffle(members)
+        if len(members) >= 2:
+            sample += members[:per_kind]
+    return sample
+
+
+def swap_audit(records: list[dict], *, tasks: list[str], db: str | None, rewards: Mapping | None, max_ratio: float,
+               scorer: Callable = score) -> dict[str, Any]:
+    """The reward's input sensitivity, per task (L-reward-spec): the honest answer to another
+    prompt of the same kind (``TaskSpec.kind``: the same intent, star rating or template;
+    ``swaps.swap_partners``) scored against this prompt. ``ratio`` = mean(swapped) / mean(honest)
+    over the prompts with a partner; above ``max_ratio`` the reward pays for answers that do not
+    read their input (the demo's per-intent push template earned 0.71 of the honest score), and
+    the gate fails. A task with fewer than ``MIN_SWAP_PAIRS`` pairs is recorded as not measured.
+    """
+    sample = [r for r in swap_sample(records) if r["task"] in tasks]
+    partners = swap_partners(sample, same_kind=True, seed=SWAP_SEED)
+    by_id = {r["id"]: r for r in sample}
+    result, reasons = {}, []
+    for task in tasks:
+        ids = [r["id"] for r in sample if r["task"] == task and r["id"] in partners]
+        if len(ids) < MIN_SWAP_PAIRS:
+            result[task] = {"pairs": len(ids), "honest_mean": None, "swapped_mean": None, "ratio": None,
+                            "measured": False, "passed": True}
+            continue
+        honest = [scorer(by_id[i], gold_answer(by_id[i]), db=db, config=rewards).total for i in ids]
+        swapped = [scorer(by_id[i], gold_answer(by_id[partners[i]]), db=db, config=rewards).total for i in ids]
+        honest_mean, swapped_mean = statistics.fmean(honest), statistics.fmean(swapped)
+        ratio = round(swapped_mean / honest_mean, 4) if honest_mean > 0 else None
+        entry = {"pairs": len(ids), "honest_mean": round(honest_mean, 4), "swapped_mean": round(swapped_mean, 4),
+                 "ratio": ratio, "measured": True, "passed": True}
+        if ratio is None:
+            entry["passed"] = False
+            reasons.append(f"task {task}: the honest answers to {len(ids)} training prompts all score 0 on their own "
+                           "prompts: the swap ratio is undefined (is the reward scoring another task?)")
+        elif ratio > max_ratio:
+            entry["passed"] = False
+            reasons.append(f"task {task}: another prompt's honest answer of the same kind scores {ratio} of the "
+                           f"honest one (mean {entry['swapped_mean']} vs {entry['honest_mean']} over {len(ids)} "
+                           f"training prompts) > {max_ratio}: the reward does not read the input")
+        result[task] = entry
+    return {"max_ratio": max_ratio, "per_kind": SWAP_PER_KIND, "passed": not reasons, "reasons": reasons,
+            "tasks": result}
+
+
 def sandbox_counters() -> tuple[int | None, int]:
     """(the sandbox's own error count or None, sql_qa reward errors): a baseline for ``sandbox_audit``."""
     return _sandbox_errors(), errors.count("sql_qa")
@@ -132,7 +202,7 @@ def sandbox_counters() -> tuple[int | None, int]:
 
 def _sandbox_errors() -> int | None:
     """The SQL sandbox's own error counter (snapshot/worker/gold-query failures), if it has one."""
-    from commerce_grpo.rewards import sql_sandbox
+    from commerce_grpo.tasklib import sql_sandbox
 
     health = getattr(sql_sandbox, "health", None)
     return int(health()["errors"]) if callable(health) else None
@@ -186,7 +256,7 @@ def _self_check(db: str | None) -> dict | None:
     Data checks gate; the probes' timings are recorded only: on a loaded machine a kill can take
     longer than its budget without the sandbox being broken (its tests hold the limits).
     """
-    from commerce_grpo.rewards import sql_sandbox
+    from commerce_grpo.tasklib import sql_sandbox
 
     check = getattr(sql_sandbox, "self_check", None)
     if db is None or not callable(check):

@@ -1,8 +1,11 @@
 """Reading and writing the pipeline's line files: JSON Lines in, atomic writes out.
 
 Every writer writes a temporary file beside the target and renames it, so a killed job never
-leaves a half file that looks finished (Snakemake trusts whatever exists). The reader names file
-and line of the first bad line, so a broken artifact points at itself.
+leaves a half file that looks finished (Snakemake trusts whatever exists). A write that fails (a
+full disk: ENOSPC during pairs once left a 1 MB ``train.jsonl.tmp``) removes its temporary file
+and leaves the target as it was; a job killed outright leaves at most ``<name>.tmp``, which the
+rerun's write replaces. The reader names file and line of the first bad line, so a broken
+artifact points at itself.
 """
 from __future__ import annotations
 
@@ -41,12 +44,17 @@ def read_jsonl(path: str | Path) -> list[tuple[int, Any]]:
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` (parents created), then rename it over ``path``."""
+    """Write ``text`` to a temporary file beside ``path`` (parents created), then rename it over
+    ``path``; on any failure the temporary file is removed and ``path`` is left as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8", newline="")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_jsonl(path: str | Path, records: Iterable[Any]) -> None:

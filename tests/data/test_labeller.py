@@ -1,11 +1,15 @@
 """Olist-mode labeller: each cue on sentences written for these tests (never Olist text), the
 labelling guide's rules, and its accuracy on the hand-labelled set in data/labeller/."""
 import json
+import re
 
 import pytest
 
 from commerce_grpo.data import labelled_set
-from commerce_grpo.data.labeller import LABEL_FIELDS, label_review, normalise
+from commerce_grpo.data.labeller import FLAGS, LABEL_FIELDS, churn_risk, label_review, normalise
+from commerce_grpo.tasks.extraction.reward import churn_band
+
+GUIDE = labelled_set.SET_DIR / "README.md"
 
 FLAG_NAMES = {"d": "delivery_issue", "q": "product_quality_issue", "w": "wrong_or_missing_item",
               "s": "seller_service_issue", "p": "price_issue"}
@@ -72,6 +76,7 @@ def test_normalise_accents_case_abbreviations_and_misspellings():
     (3, "O frete foi mais caro do que o produto", "p"),
     (4, "bom, mas o preço está alto", "p"),
     (3, "Vi numa outra loja bem mais barato", "p"),
+    (1, "o preço está alto pelo que entrega", "p"),              # "entrega" the verb: value, not delivery
     # several facts in one review
     (1, "Atrasou uma semana e quando chegou estava quebrado", "dq"),
     (1, "Veio o modelo errado e o vendedor não responde", "ws"),
@@ -178,3 +183,50 @@ def test_agreement_names_the_reviews_the_passes_disagree_on(tmp_path):
     result = labelled_set.agreement(tmp_path)
     assert result["agreement"]["delivery_issue"] == 0.75 and result["differ"]["delivery_issue"] == ["r2"]
     assert result["agreement"]["would_recommend"] == 1.0
+
+
+def guide_decided_cases() -> list[tuple[str, int, str, dict]]:
+    """The guide's table of decided cases: (case, score, comment, labels), read from the guide
+    itself so that the guide and the test cannot drift apart."""
+    lines = GUIDE.read_text(encoding="utf-8").splitlines()
+    start = lines.index("| case | score | comment | true flags | complaint_category | would_recommend |")
+    cases = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        case, score, comment, true_flags, category, recommend = (cell.strip() for cell in line.strip("|").split("|"))
+        named = set() if true_flags == "–" else {name.strip() for name in true_flags.split(",")}
+        assert named <= set(FLAGS), line
+        cases.append((case, int(score), comment, {**{f: f in named for f in FLAGS}, "complaint_category": category,
+                                                  "would_recommend": {"true": True, "false": False}[recommend]}))
+    return cases
+
+
+def test_the_guide_gives_every_decided_case_an_example():
+    numbered = set(re.findall(r"^(\d+)\. \*\*", GUIDE.read_text(encoding="utf-8"), flags=re.M))
+    assert numbered and numbered == {case for case, *_ in guide_decided_cases()}
+
+
+@pytest.mark.parametrize("case, score, comment, expected", [
+    pytest.param(*row, id=f"case{row[0]}-{n}") for n, row in enumerate(guide_decided_cases())])
+def test_each_decided_case_of_the_guide(case, score, comment, expected):
+    assert label_review(score, comment) == expected, normalise(comment)
+
+
+def test_churn_risk_follows_the_guide_examples():
+    """The guide defines churn_risk by a formula and three worked examples (score, comment, value, band)."""
+    examples = re.findall(r"(\d)★ \"([^\"]+)\" →.*?(\d\.\d\d) \((low|medium|high)\)",
+                          GUIDE.read_text(encoding="utf-8"), flags=re.S)
+    assert len(examples) == 3
+    for score, comment, value, band in examples:
+        labels = label_review(int(score), comment)
+        risk = churn_risk(int(score), labels)
+        assert risk == float(value), (comment, labels)
+        assert churn_band(risk) == ("low", "medium", "high").index(band)
+
+
+def test_churn_risk_is_clipped_and_rounded():
+    none = {f: False for f in FLAGS} | {"would_recommend": True}
+    assert churn_risk(5, none) == 0.08
+    assert churn_risk(1, {f: True for f in FLAGS} | {"would_recommend": False}) == 0.98
+    assert churn_risk(3, none | {"delivery_issue": True, "would_recommend": False}) == 0.6

@@ -1,9 +1,11 @@
 """Olist mode: the nine CSVs import into the same tables and view as synthetic mode."""
 import csv
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from commerce_grpo.data.db import build_commerce_db
 from commerce_grpo.data.labeller import label_review
@@ -11,11 +13,14 @@ from commerce_grpo.data.pairs import build_pairs, read_stats
 from commerce_grpo.data.schema import OLIST_TABLES
 from data.data_fixtures import SMALL_TASKS, columns_of, pair_outputs, per_task
 
+ROOT = Path(__file__).resolve().parents[2]
+LABELLER = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))["data"]["labeller"]
+
 
 @pytest.fixture(scope="module")
 def olist_db(olist_dir, tmp_path_factory):
     db = tmp_path_factory.mktemp("olist_db") / "commerce.db"
-    build_commerce_db(db, source="olist", olist_dir=olist_dir, orders=0, seed=0)
+    build_commerce_db(db, source="olist", olist_dir=olist_dir, orders=0, seed=0, labeller=LABELLER)
     return db
 
 
@@ -87,7 +92,7 @@ def test_olist_titles_feed_no_label(olist_dir, olist_db, tmp_path):
         writer.writeheader()
         writer.writerows(rows)
     db = tmp_path / "commerce.db"
-    build_commerce_db(db, source="olist", olist_dir=changed, orders=0, seed=0)
+    build_commerce_db(db, source="olist", olist_dir=changed, orders=0, seed=0, labeller=LABELLER)
     query = "SELECT * FROM review_facts ORDER BY review_id, order_id"
     with duckdb.connect(str(db), read_only=True) as new, duckdb.connect(str(olist_db), read_only=True) as old:
         assert new.execute("SELECT COUNT(DISTINCT review_comment_title) FROM order_reviews").fetchone()[0] == 1
@@ -100,7 +105,7 @@ def test_missing_file_is_named(olist_dir, tmp_path):
     (partial / "olist_sellers_dataset.csv").unlink()
     target = tmp_path / "commerce.db"
     with pytest.raises(FileNotFoundError, match="olist_sellers_dataset.csv"):
-        build_commerce_db(target, source="olist", olist_dir=partial, orders=0, seed=0)
+        build_commerce_db(target, source="olist", olist_dir=partial, orders=0, seed=0, labeller=LABELLER)
     assert not target.exists() and list(tmp_path.glob(".*tmp*")) == []
 
 
@@ -111,7 +116,7 @@ def test_missing_column_is_named(olist_dir, tmp_path):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("product_name_lenght", "product_name_length", 1), encoding="utf-8")
     with pytest.raises(ValueError, match="olist_products_dataset.csv: missing column.*product_name_lenght"):
-        build_commerce_db(tmp_path / "commerce.db", source="olist", olist_dir=broken, orders=0, seed=0)
+        build_commerce_db(tmp_path / "commerce.db", source="olist", olist_dir=broken, orders=0, seed=0, labeller=LABELLER)
 
 
 def test_bad_value_names_the_file(olist_dir, tmp_path):
@@ -124,7 +129,7 @@ def test_bad_value_names_the_file(olist_dir, tmp_path):
     lines[1] = ",".join(fields)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="olist_order_payments_dataset.csv"):
-        build_commerce_db(tmp_path / "commerce.db", source="olist", olist_dir=broken, orders=0, seed=0)
+        build_commerce_db(tmp_path / "commerce.db", source="olist", olist_dir=broken, orders=0, seed=0, labeller=LABELLER)
 
 
 def test_pairs_build_from_the_olist_import(olist_db, tmp_path):

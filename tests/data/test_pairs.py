@@ -4,15 +4,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from commerce_grpo.data.pairs import build_pairs, read_stats
 from commerce_grpo.data.ptbr import normalize_text
-from commerce_grpo.data.tasks.sql_qa import run_gold
-from commerce_grpo.prompts import COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, PUSH_MAX_CHARS, SENTIMENTS
+from commerce_grpo.tasklib.prompts import COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, PUSH_MAX_CHARS, SENTIMENTS
 from commerce_grpo.tasks import get as get_task
+from commerce_grpo.tasks.sql_qa.builder import run_gold
 from data.data_fixtures import DEFAULT_TASKS, SMALL_TASKS, pair_outputs, per_task
 from task_names import TASKS
 
+REPO = Path(__file__).resolve().parents[2]
 INTENTS = {"delay_apology", "review_request", "reengagement", "cart_reminder"}
 
 
@@ -26,7 +28,17 @@ def test_default_counts_per_task_and_split(default_pairs):
         records = load(outputs[split])
         assert {t: sum(r["task"] == t for r in records) for t in TASKS} == per_task(DEFAULT_TASKS, split)
         assert all(r["split"] == split for r in records)
-    assert sum(per_task(DEFAULT_TASKS, "train").values()) == 1480
+    assert sum(per_task(DEFAULT_TASKS, "eval").values()) == 65  # the study's stratified eval
+
+
+def test_the_recipe_file_keeps_the_studys_mix():
+    """The embedded default trains more extraction prompts (its SFT needs them to read the review);
+    the real recipe keeps the study's 1,480-prompt 40/30/20/10 mix and 65 eval prompts."""
+    recipe = yaml.safe_load((REPO / "config" / "tucano2-0.5b.yaml").read_text(encoding="utf-8"))["tasks"]
+    enabled = {t: c for t, c in recipe.items() if c["enabled"]}
+    assert {t: c["train"] for t, c in enabled.items()} == {"extraction": 592, "sql_qa": 444, "insights": 296,
+                                                           "push": 148}
+    assert sum(c["eval"] for c in enabled.values()) == 65
 
 
 def test_record_contract(default_pairs):
@@ -103,9 +115,8 @@ def test_stats_file(default_pairs):
     stats = read_stats(outputs["stats"])
     assert stats["source"] == "synthetic"
     assert stats["counts"]["train"] == per_task(DEFAULT_TASKS, "train")
-    # the study's 1,480 training and 65 eval prompts; validation is the config's own choice
-    assert stats["total"] == {"train": 1480, "validation": sum(per_task(DEFAULT_TASKS, "validation").values()),
-                              "eval": 65}
+    assert stats["total"] == {split: sum(per_task(DEFAULT_TASKS, split).values())
+                              for split in ("train", "validation", "eval")}
     for task in TASKS:
         assert stats["lengths"][task]["prompt_chars"]["n"] > 0
     assert stats["coverage"]["intent"]["eval"]["distinct"] == 4

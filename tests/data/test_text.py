@@ -6,7 +6,7 @@ import duckdb
 
 from commerce_grpo.data.ptbr import fmt_dec, fmt_int, fmt_money, fmt_pct, month_name, normalize_text
 from commerce_grpo.data.reviews import score_distribution_on_time
-from commerce_grpo.data.tasks.base import Candidate, interleave
+from commerce_grpo.tasklib.candidates import Candidate, interleave
 
 
 def test_ptbr_formatting():
@@ -33,12 +33,14 @@ def test_on_time_scores_complete_the_olist_mix():
 
 
 def test_comments_quote_the_real_delay(default_db):
-    """A comment that says how late the order was quotes the order's own days_late."""
+    """A comment that says how late the order was quotes the order's own days_late (few do: about
+    one late complaint in twenty counts the days in real reviews)."""
     with duckdb.connect(str(default_db), read_only=True) as con:
         rows = con.execute("""
             SELECT r.review_comment_message, e.days_late FROM order_reviews r JOIN orders_enriched e USING (order_id)
             JOIN review_facts f ON f.review_id = r.review_id WHERE f.delivery_issue AND r.review_comment_message IS NOT NULL""").fetchall()
-    quoted = [(int(m.group(1)), late) for text, late in rows
-              if (m := re.search(r"(\d+) dias? (de atraso|depois do prazo|da data prevista|além do prazo)", text))]
-    assert len(quoted) >= 20
+    quoted = [(int(m.group(1) or m.group(2)), late) for text, late in rows
+              if (m := re.search(r"atrasou (\d+) dias?\b|(\d+) dias? (de atraso|depois do prazo|da data prevista|além do prazo)",
+                                 text))]
+    assert len(quoted) >= 3
     assert all(days == late for days, late in quoted)

@@ -12,6 +12,7 @@ from commerce_grpo.modeling.merge import merge_adapter
 from modeling.tiny_fixtures import TINY_MODEL, perturbed_adapter
 
 LORA = {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear", "modules_to_save": []}
+NORMS = {**LORA, "modules_to_save": ["norm"]}
 
 
 def test_auto_is_hf_without_cuda():
@@ -67,6 +68,53 @@ def test_adapter_round_trip_and_merge(tiny_base, tmp_path):
         from transformers import AutoModelForCausalLM
         merged = AutoModelForCausalLM.from_pretrained(merged_dir)
         assert torch.allclose(merged(ids).logits, adapted, atol=1e-4)
+
+
+def _front_matter(card: str) -> dict:
+    import yaml
+
+    return yaml.safe_load(card.split("---")[1])
+
+
+def test_merge_is_fp32_where_training_loads_bf16(tiny_base, tmp_path, monkeypatch):
+    """It loaded through the training load before, bf16 whenever CUDA was present; the card says
+    which base weights were merged."""
+    from transformers import AutoModelForCausalLM
+
+    from commerce_grpo.modeling import backends
+
+    adapter = perturbed_adapter(tiny_base, tmp_path / "adapter", LORA)
+    monkeypatch.setattr(backends, "compute_dtype", lambda: torch.bfloat16)  # what a GPU machine loads in
+    merged_dir = merge_adapter(base=tiny_base, adapter=adapter, output=tmp_path / "merged", model=TINY_MODEL)
+    assert {p.dtype for p in AutoModelForCausalLM.from_pretrained(merged_dir).parameters()} == {torch.float32}
+    card = _front_matter((merged_dir / "README.md").read_text())
+    assert card["base_weights"] == "original" and card["merge_dtype"] == "float32"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("bitsandbytes") is None,
+                    reason="bitsandbytes is the `gpu` extra (installed in CI's GPU-pins environment .venv-gpu)")
+def test_an_nf4_trained_adapter_is_merged_into_the_nf4_weights(tiny_base, tmp_path):
+    """The merged model is base-as-evaluated (NF4 round trip of every quantised linear) + adapter."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from commerce_grpo.modeling.merge import nf4_round_trip, quantised_linear_names
+
+    adapter = perturbed_adapter(tiny_base, tmp_path / "adapter", NORMS)
+    nf4 = merge_adapter(base=tiny_base, adapter=adapter, output=tmp_path / "nf4",
+                        model={**TINY_MODEL, "load_in_4bit": True})
+    original = merge_adapter(base=tiny_base, adapter=adapter, output=tmp_path / "original", model=TINY_MODEL)
+    assert _front_matter((nf4 / "README.md").read_text())["base_weights"] == "nf4-dequantized"
+    evaluated = AutoModelForCausalLM.from_pretrained(tiny_base, dtype=torch.float32)
+    quantised = quantised_linear_names(evaluated)
+    assert quantised and "lm_head" not in quantised and all("proj" in name for name in quantised)
+    nf4_round_trip(evaluated)
+    expected = PeftModel.from_pretrained(evaluated, str(adapter)).merge_and_unload().state_dict()
+    merged = AutoModelForCausalLM.from_pretrained(nf4).state_dict()
+    plain = AutoModelForCausalLM.from_pretrained(original).state_dict()
+    assert all(torch.equal(merged[name], expected[name]) for name in expected)
+    assert not torch.equal(merged[f"{quantised[0]}.weight"], plain[f"{quantised[0]}.weight"])
+    assert torch.equal(merged["model.embed_tokens.weight"], plain["model.embed_tokens.weight"])
 
 
 def test_trainable_adapter_has_trainable_lora_only(tiny_base, tmp_path):

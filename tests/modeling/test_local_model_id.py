@@ -1,4 +1,4 @@
-"""``model.id`` as a local folder: the offline cluster set-up the README describes.
+"""``model.id`` as a local folder: the offline cluster set-up docs/gpu.md describes.
 
 The embedded model is saved to disk by the base_model fixture; a second base record then names
 that folder as ``model.id`` (as a pre-fetched hub model would be named), with the hub switched
@@ -21,7 +21,7 @@ def test_local_model_id_loads_trains_and_generates_offline(tiny_base, tmp_path, 
     folder = str(tiny_base.resolve())
     local = tmp_path / "base"
     info = build_base_model(local, inputs={}, model={**TINY_MODEL, "id": folder})
-    assert info == {"embedded": False, "id": folder}
+    assert info == {"embedded": False, "id": folder, "source": "local", "path": folder}
     assert json.loads((local / "base.json").read_text())["id"] == folder
     assert sorted(p.name for p in local.iterdir()) == ["base.json"]  # nothing copied, the folder is used
 

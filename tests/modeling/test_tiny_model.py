@@ -1,6 +1,7 @@
 """The embedded base: tokenizer, chat template, pretraining and the base.json record."""
 import json
 
+import duckdb
 import pytest
 import torch
 from transformers import AutoTokenizer
@@ -61,11 +62,18 @@ def test_generic_corpus_is_not_the_task_chats(tiny_inputs):
     assert texts and not any("Tarefa:" in text for text in texts)
 
 
-def test_hub_model_records_the_id_and_needs_no_inputs(tmp_path):
-    info = build_base_model(tmp_path / "base", inputs={}, model={**TINY_MODEL, "id": "Polygl0t/Tucano2-qwen-0.5B-Instruct"})
-    assert info == {"embedded": False, "id": "Polygl0t/Tucano2-qwen-0.5B-Instruct"}
-    assert json.loads((tmp_path / "base" / "base.json").read_text()) == info
-    assert read_base(tmp_path / "base")[1] == "Polygl0t/Tucano2-qwen-0.5B-Instruct"
+def test_generic_corpus_reads_each_comment_with_its_rating_and_drops_ids(tiny_inputs):
+    """Every comment comes with its star rating before it and after it; order rows keep their facts
+    but neither ids nor the comment (already there)."""
+    texts = generic_texts(tiny_inputs["db"])
+    with duckdb.connect(str(tiny_inputs["db"]), read_only=True) as con:
+        message, score = con.execute("SELECT review_comment_message, review_score FROM order_reviews "
+                                     "WHERE review_comment_message IS NOT NULL LIMIT 1").fetchone()
+    message = message.strip()
+    assert f"Avaliação (nota {score}/5): {message}" in texts and f"{message} (nota {score}/5)" in texts
+    rows = [json.loads(text) for text in texts if text.startswith("{")]
+    assert rows and all("customer_city" in row for row in rows)
+    assert not any(key.endswith("_id") or key == "review_comment_message" for row in rows for key in row)
 
 
 def test_embedded_model_without_inputs_names_them(tmp_path):

@@ -50,7 +50,7 @@ def test_grpo_and_sft_both_run_on_unsloths_trainers(fake_unsloth, tiny_base, tin
     assert fake.trainers == [type(trainer), fake.UnslothSFTTrainer]
     assert [name for name, _ in fake.calls].count("get_peft_model") == 2
     lora_call = dict(fake.calls)["get_peft_model"]
-    assert lora_call["use_gradient_checkpointing"] == "unsloth"
+    assert lora_call["use_gradient_checkpointing"] is False  # model.gradient_checkpointing
     assert lora_call["target_modules"] == backends.QWEN_LINEAR_MODULES
 
 
@@ -64,7 +64,8 @@ def test_hf_backend_keeps_plain_trl(tiny_base, tiny_inputs, tmp_path):
 
 
 def test_validation_restores_unsloths_gradient_checkpointing(fake_unsloth, tiny_base, tiny_inputs):
-    policy, tokenizer = trainable_policy(tiny_base, model=UNSLOTH, lora=LORA, seed=0)
+    policy, tokenizer = trainable_policy(tiny_base, model={**UNSLOTH, "gradient_checkpointing": True}, lora=LORA,
+                                         seed=0)
     policy.train()
     assert _checkpointing(policy) and all(_checkpointing(policy))
     evaluator = ValidationEvaluator(read_pairs(tiny_inputs["validation"])[:4], tokenizer=tokenizer,
@@ -97,7 +98,8 @@ def test_adapters_load_through_unsloths_lora_setup(fake_unsloth, tiny_base, tmp_
     model, _ = load_model(tiny_base, adapter=adapter, model=UNSLOTH, trainable=trainable)
     names = [name for name, _ in fake_unsloth().calls]
     assert names[:2] == ["from_pretrained", "patch_peft_model"], names
-    assert dict(fake_unsloth().calls)["patch_peft_model"]["use_gradient_checkpointing"] == "unsloth"
+    # checkpointing as model.gradient_checkpointing says when training, off for inference
+    assert dict(fake_unsloth().calls)["patch_peft_model"]["use_gradient_checkpointing"] is False
     assert isinstance(model, PeftModel)
     trainable_names = [name for name, p in model.named_parameters() if p.requires_grad]
     # LoRA weights and, with lora.modules_to_save, the norms' trainable copies
@@ -113,7 +115,9 @@ def test_adapters_load_through_unsloths_lora_setup(fake_unsloth, tiny_base, tmp_
 def test_unsloth_load_passes_the_config(fake_unsloth, tiny_base):
     load_model(tiny_base, model={**UNSLOTH, "max_seq_length": 333})
     call = dict(fake_unsloth().calls)["from_pretrained"]
-    assert call["max_seq_length"] == 333 and call["load_in_4bit"] is False and call["dtype"] is None
+    assert call["max_seq_length"] == 333 and call["load_in_4bit"] is False
+    assert call["dtype"] == torch.float32  # compute_dtype() on CPU: both backends load alike
+    assert "fast_inference" not in call
 
 
 def test_hf_4bit_uses_double_quantization_as_unsloth_does(monkeypatch, tiny_base):
@@ -196,3 +200,71 @@ def test_the_fake_matches_the_installed_unsloth():
     for method, names in _fake_signatures().items():
         source, cls = where[method]
         assert _real_parameters(root / source, cls, method) == names, method
+
+
+def _fake_constant(name: str):
+    for node in ast.parse((FAKES / "unsloth" / "__init__.py").read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == name:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"no {name} in the fake")
+
+
+@pytest.mark.skipif(_REAL is None, reason="unsloth not installed here (CI's GPU-pins environment .venv-gpu has it)")
+def test_the_fakes_config_defaults_are_unsloths():
+    """The keyword defaults unsloth/models/rl.py writes into its generated config classes: every
+    Unsloth*Config, then GRPO's and SFT's own, and transformers 5's warmup (read from the source)."""
+    tree = ast.parse((Path(_REAL.submodule_search_locations[0]) / "models" / "rl.py").read_text())
+    literal = sorted((node for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                      and getattr(node.targets[0], "id", "") == "replacements" and isinstance(node.value, ast.Dict)),
+                     key=lambda node: node.lineno)
+    assert [ast.literal_eval(node.value) for node in literal] == [
+        _fake_constant("CONFIG_DEFAULTS"), _fake_constant("GRPO_CONFIG_DEFAULTS"), _fake_constant("SFT_CONFIG_DEFAULTS")]
+    transformers_5 = [node for node in ast.walk(tree) if isinstance(node, ast.If)
+                      and "5.0.0" in ast.unparse(node.test) and "replacements" in ast.unparse(node.body[0])]
+    assert len(transformers_5) == 1
+    body = transformers_5[0].body[0]
+    assert {body.targets[0].slice.value: ast.literal_eval(body.value)} == _fake_constant("TRANSFORMERS_5_DEFAULTS")
+
+
+@pytest.mark.skipif(_REAL is None, reason="unsloth not installed here (CI's GPU-pins environment .venv-gpu has it)")
+def test_the_fakes_rules_are_in_the_installed_source():
+    """The strings the fake runs or raises, found verbatim where the fake cites them."""
+    models = Path(_REAL.submodule_search_locations[0]) / "models"
+    replacements = (models / "rl_replacements.py").read_text()
+    assert f"return {_fake_constant('VLLM_TOP_K_RULE')!r}" in replacements.replace('"', "'")
+    llama = (models / "llama.py").read_text()
+    assert "Only 'lm_head', 'embed_tokens' and \"\n" in llama  # the modules_to_save whitelist
+    assert "Currently fast inference does not work with training embeddings or lm_head." in llama
+    assert "dtype = torch.float16 if not SUPPORTS_BFLOAT16 else torch.bfloat16" in llama
+    assert "if any(p.dtype == torch.float16 for p in trainable.parameters()):" in llama  # _unfreeze_modules_to_save
+    embedding = 'EMBEDDING_MODULES = frozenset(("embed_tokens", "lm_head"))'
+    assert embedding in (models / "_utils.py").read_text() and embedding in (FAKES / "unsloth" / "__init__.py").read_text()
+
+
+@pytest.mark.parametrize("modules", [["mlp"], ["q_proj"]])
+def test_the_fake_refuses_what_unsloth_refuses_in_modules_to_save(fake_unsloth, tiny_base, modules):
+    """unsloth/models/llama.py: only lm_head, embed_tokens and norms; peft itself takes any module."""
+    model, _ = load_model(tiny_base, model=UNSLOTH, trainable=True)
+    with pytest.raises(TypeError, match="is not allowed"):
+        attach_lora(model, lora={**LORA, "modules_to_save": modules}, model=UNSLOTH, seed=0)
+    plain, _ = load_model(tiny_base, model=TINY_MODEL, trainable=True)
+    attach_lora(plain, lora={**LORA, "modules_to_save": modules}, model=TINY_MODEL, seed=0)
+
+
+def test_unsloths_own_engine_is_started_at_load_for_vllm_rollouts(fake_unsloth, tiny_base):
+    """grpo.vllm on backend unsloth: fast_inference at load, sized from grpo.vllm and lora.r."""
+    from commerce_grpo.train.grpo import rollout_engine
+
+    vllm = {**grpo_section()["vllm"], "enabled": True, "gpu_memory_utilization": 0.4}
+    lora = {**LORA, "modules_to_save": []}
+    engine = rollout_engine(vllm, model=UNSLOTH, lora=lora)
+    assert rollout_engine(vllm, model=TINY_MODEL, lora=lora) is None  # hf: TRL's own engine
+    assert rollout_engine({**vllm, "enabled": False}, model=UNSLOTH, lora=lora) is None
+    policy, _ = trainable_policy(tiny_base, model=UNSLOTH, lora=lora, seed=0, vllm_engine=engine)
+    call = dict(fake_unsloth().calls)["from_pretrained"]
+    assert (call["fast_inference"], call["gpu_memory_utilization"], call["max_lora_rank"]) == (True, 0.4, LORA["r"])
+    assert policy.vllm_engine.shared_weights
+    with pytest.raises(NotImplementedError, match="fast inference"):  # config_checks refuses this first
+        trainable_policy(tiny_base, model=UNSLOTH, lora=LORA, seed=0, vllm_engine=engine)
+    with pytest.raises(ValueError, match="fast_inference"):
+        load_model(tiny_base, model=TINY_MODEL, vllm_engine=engine)

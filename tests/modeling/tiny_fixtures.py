@@ -14,6 +14,7 @@ import pytest
 
 from commerce_grpo.modeling import build_base_model
 from commerce_grpo.tasks import get as get_task
+from commerce_grpo.tasks.extraction.summary import compose
 
 CITIES = ["sao paulo", "rio de janeiro", "belo horizonte", "curitiba", "salvador", "recife"]
 CATEGORIES = ["beleza_saude", "cama_mesa_banho", "esporte_lazer", "informatica_acessorios", "moveis_decoracao"]
@@ -22,7 +23,8 @@ GOOD = ["Produto chegou antes do prazo, muito bom", "Adorei, recomendo a loja", 
 BAD = ["Produto não chegou até agora", "Veio quebrado e o vendedor não responde", "Recebi o item errado",
        "Entrega atrasou muito, péssimo atendimento", "Qualidade ruim, não recomendo"]
 TINY_MODEL = {
-    "id": "embedded-tiny", "backend": "hf", "load_in_4bit": False, "max_seq_length": 512,
+    "id": "embedded-tiny", "cache_dir": "unused-hub-cache", "backend": "hf", "load_in_4bit": False, "max_seq_length": 512,
+    "gradient_checkpointing": False,
     "tiny": {"vocab_size": 600, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 1,
              "num_attention_heads": 2, "num_key_value_heads": 1, "pretrain_steps": 20,
              "pretrain_learning_rate": 3.0e-3, "seed": 0},
@@ -61,8 +63,9 @@ def _extraction(rng, i):
         "product_quality_issue": "ruim" in text or "quebrado" in text, "wrong_or_missing_item": "errado" in text,
         "seller_service_issue": "vendedor" in text or "atendimento" in text,
         "complaint_category": "nenhuma" if not negative else "entrega",
-        "would_recommend": score >= 4, "churn_risk": round(1 - score / 5, 2), "summary": text[:60],
+        "would_recommend": score >= 4, "churn_risk": round(1 - score / 5, 2),
     }
+    reference["summary"] = compose(reference["sentiment"], reference, reference["would_recommend"], text)
     user = f"Avaliação do pedido (nota {score}/5):\n{text}"
     return user, reference, {"order_id": f"o{i:05d}", "review_id": f"r{i:05d}", "review_score": score}
 

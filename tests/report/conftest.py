@@ -20,9 +20,12 @@ GRPO_EFFECT = {"extraction": 0.2, "sql_qa": 0.0, "insights": -0.1, "push": None}
 # The config's rewards section as the report rule passes it (the judge off unless a test turns it on).
 REWARDS = {"preset": "correctness", "judge": {"enabled": False}}
 METRICS = "step,loss,entropy,completions/clipped_ratio\n1,0.1,1.2,0.5\n2,0.1,0.9,0.2\n"
+SAMPLES = 2
+PLAN = {"primary": "grpo_vs_init", "overall": "in_family", "direction": "two-sided"}
 DEMO = {"run_name": "fixture", "demo": True,
         "model": {"id": "embedded-tiny", "backend": "auto", "load_in_4bit": False},
-        "decoding": {"temperature": 0.1, "top_p": 1.0, "top_k": 0, "max_new_tokens": 128, "batch_size": 32, "seed": 1}}
+        "decoding": {"temperature": 0.1, "top_p": 1.0, "top_k": 0, "max_new_tokens": 128, "batch_size": 32, "seed": 1,
+                     "samples_per_prompt": SAMPLES}}
 
 
 def _write_jsonl(path: Path, records) -> str:
@@ -31,16 +34,30 @@ def _write_jsonl(path: Path, records) -> str:
     return str(path)
 
 
-def write_arm(root: Path, arm: str, rewards: dict[str, float], tasks: dict[str, str]) -> tuple[str, str]:
-    records = [
-        {"id": i, "task": tasks[i], "arm": arm, "completion": f"{arm} answer to {i} ``` fence",
-         "reward": r, "components": {"total": r}}
-        for i, r in rewards.items()
-    ]
+def write_arm(root: Path, arm: str, rewards: dict[str, float], tasks: dict[str, str], *, blind=(),
+              k: int = SAMPLES) -> tuple[str, str]:
+    """One arm's eval file in the writer's layout: k samples per prompt spread around the prompt's
+    score, each output also scored against the next prompt of its task (the swap partner). An output
+    that reads its input keeps 0.3 of its reward there; on a task in ``blind`` the arm writes one
+    template for every prompt and keeps all of it."""
+    by_task: dict[str, list[str]] = {}
+    for i in rewards:
+        by_task.setdefault(tasks[i], []).append(i)
+    partner = {ids[n]: ids[(n + 1) % len(ids)] for ids in by_task.values() for n in range(len(ids))}
+    records = []
+    for i, r in rewards.items():
+        spread = min(0.05, r, 1 - r)
+        samples = [r - spread, r + spread] if k == 2 else [r] * k
+        template = tasks[i] in blind
+        texts = [f"{arm} template ``` fence" if template else f"{arm} answer {s} to {i} ``` fence" for s in range(k)]
+        records.append({"id": i, "task": tasks[i], "arm": arm, "completion": texts[0], "reward": r,
+                        "components": {"total": r}, "completions": texts, "rewards": samples,
+                        "swap": {"partner": partner[i],
+                                 "rewards": samples if template else [0.3 * v for v in samples]}})
     path = _write_jsonl(root / "eval" / f"{arm}.jsonl", records)
     meta = root / "eval" / f"{arm}.meta.json"
     meta.write_text(json.dumps(dict.fromkeys(META_KEYS, None) | {"arm": arm, "device": "cpu", "backend": "hf",
-                                                                 "prompts": len(records)}))
+                                                                 "prompts": len(records), "samples_per_prompt": k}))
     return path, str(meta)
 
 
@@ -52,11 +69,15 @@ def audit_file(root: Path, preset: str = "correctness", counts=COUNTS, judge=Non
                  "adversarial_accuracy": 1.0, "passed": True, "reasons": []} for t in counts}
     path = root / "reward_audit.json"
     path.write_text(json.dumps({
-        "preset": preset, "gate": {"min_spearman": 0.6, "min_adversarial_accuracy": 0.95, "min_gold_sql": 0.85},
+        "preset": preset, "gate": {"min_spearman": 0.6, "min_adversarial_accuracy": 0.95, "min_gold_sql": 0.85,
+                                     "max_swap_ratio": 0.4},
         "passed": True, "reward_errors": 0, "tasks": tasks,
         "sandbox": {"gold_checked": 12, "gold_min_score": 1.0, "errors": 0, "passed": True},
         "parser": {"references": 4, "total": {"n": 24, "json_loads": 8, "ours": 24, "ours_equal_gold": 24}},
-        "classifier": {"eval": {"n": 65, "correct": 65, "misrouted": []}}, "judge": judge or {"enabled": False}}))
+        "classifier": {"eval": {"n": 65, "correct": 65, "misrouted": []}}, "judge": judge or {"enabled": False},
+        "swap": {"max_ratio": 0.4, "passed": True,
+                 "tasks": {t: {"pairs": 16, "honest_mean": 0.9, "swapped_mean": 0.1, "ratio": 0.1111, "measured": True,
+                               "passed": True} for t in counts}}}))
     return path
 
 
@@ -88,10 +109,13 @@ def history_file(path: Path, counts=COUNTS) -> str:
 
 
 def make_inputs(root: Path, *, seeds=(42, 123), sft=True, from_base=False, grpo_init="sft",
-                source="synthetic", counts=COUNTS, rewards=REWARDS, audit_judge=None, grpo_metrics=METRICS) -> dict:
+                source="synthetic", counts=COUNTS, rewards=REWARDS, audit_judge=None, grpo_metrics=METRICS,
+                blind_tasks=(), floor_tasks=(), configured_seeds=None, plan=PLAN) -> dict:
     """Every input of the report rule. ``counts`` gives the tasks and their eval prompts (a task
     outside SFT_EFFECT/GRPO_EFFECT gains 0.1 from GRPO); ``audit_judge`` is the audit's judge
-    entry; ``grpo_metrics`` the text of every GRPO arm's metrics.csv."""
+    entry; ``grpo_metrics`` the text of every GRPO arm's metrics.csv; on ``blind_tasks`` every GRPO
+    arm answers with one template (a data-blind arm); ``configured_seeds`` are the config files'
+    seeds (default: ``seeds``)."""
     rng = np.random.default_rng(0)
     tasks, base = {}, {}
     for task, n in counts.items():
@@ -115,7 +139,10 @@ def make_inputs(root: Path, *, seeds=(42, 123), sft=True, from_base=False, grpo_
                 i: r if effect[tasks[i]] is None
                 else round(float(np.clip(r + effect[tasks[i]] + noise.normal(0, 0.05), 0, 1)), 3)
                 for i, r in start.items()}
-    evals, metas = zip(*(write_arm(root, arm, by_id, tasks) for arm, by_id in scores.items()))
+    for by_id in scores.values():
+        by_id.update({i: 0.0 for i in by_id if tasks[i] in floor_tasks})
+    evals, metas = zip(*(write_arm(root, arm, by_id, tasks, blind=blind_tasks if arm in grpo_arms else ())
+                         for arm, by_id in scores.items()))
     histories, best, metrics = [], [], []
     for arm in grpo_arms:
         arm_dir = root / "grpo_runs" / arm
@@ -143,10 +170,12 @@ def make_inputs(root: Path, *, seeds=(42, 123), sft=True, from_base=False, grpo_
         "sft_metrics": str(root / "sft" / "metrics.csv") if sft else [], "eval_histories": histories, "best": best,
         "grpo_metrics": metrics, "benchmarks": [str(bench / "grpo" / "seed42.tsv"), str(bench / "pairs.tsv")],
         "outputs": {"md": str(root / "final_report.md"), "json": str(root / "final_report.json"),
-                    "figures": str(root / "figures")},
+                    "config": str(root / "config.effective.yaml"), "figures": str(root / "figures")},
         "arms": list(scores), "grpo_arms": grpo_arms, "grpo_init": grpo_init, "rewards": rewards,
-        **DEMO, "config_hash": "0123456789abcdef", "alpha": 0.05, "bootstrap_samples": 500, "seed": 7,
-        "entropy_floor": 0.05,
+        **DEMO, "effective_config": {"run_name": "fixture", "seeds": list(seeds)},
+        "configured_seeds": list(seeds if configured_seeds is None else configured_seeds),
+        "sft_tasks": ["extraction", "push"] if sft else [], "task_mix": {"extraction": 0, "push": 1, "insights": 1},
+        "alpha": 0.05, "bootstrap_samples": 500, "seed": 7, "plan": plan, "entropy_floor": 0.05,
     }
 
 

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from commerce_grpo.report import analysis, inputs
+from commerce_grpo.report import inputs, plan
+from commerce_grpo.report.scores import Arms
 from commerce_grpo.report.build import build_report
 from commerce_grpo.train.validation import history_columns
 
@@ -105,12 +106,12 @@ def test_arms_grouped_by_run_and_pooled():
     record = lambda i, r: {"id": i, "task": "push", "reward": r, "completion": ""}  # noqa: E731
     evals = {arm: {"a": record("a", r), "b": record("b", r)} for arm, r in
              [("base", 0.1), ("sft", 0.2), ("grpo_seed2", 0.3), ("grpo_seed1", 0.5), ("grpo_from_base_seed1", 0.2)]}
-    arms = analysis.Arms.from_records(evals)
+    arms = Arms.from_records(evals)
     assert arms.groups == {"grpo": {1: "grpo_seed1", 2: "grpo_seed2"}, "grpo_from_base": {1: "grpo_from_base_seed1"}}
     assert arms.main_group == "grpo"
     assert arms.scores["grpo_pooled"]["push"] == pytest.approx({"a": 0.4, "b": 0.4})
-    families = analysis.families(arms, "sft")
+    families = plan.families(arms, "sft")
     assert ("grpo_from_base_pooled", "base", "grpo") in families
     assert ("grpo_pooled", "sft", "grpo") in families and ("grpo_pooled", "base", "sft+grpo") in families
     with pytest.raises(ValueError, match="'dpo_seed1' is not an arm name"):
-        analysis.Arms.from_records({**evals, "dpo_seed1": evals["base"]})
+        Arms.from_records({**evals, "dpo_seed1": evals["base"]})

@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
+import yaml
+
+from commerce_grpo.report import provenance
 from commerce_grpo.report.build import build_report
 
 TASKS = ("extraction", "sql_qa", "insights", "push")
@@ -97,20 +100,57 @@ def test_each_comparison_names_the_stage_it_credits(built):
     assert "### SFT vs base — credits SFT" in md
 
 
-def test_holm_and_both_directions(built):
+def test_primary_family_holms_tasks_and_overall_together(built):
     _, report, _ = built
     rows = {c["task"]: c for c in report["comparisons"] if (c["arm"], c["baseline"]) == ("grpo_pooled", "sft")}
-    smallest = min(rows[t]["p_value"] for t in TASKS)
-    assert min(rows[t]["p_holm"] for t in TASKS) == pytest.approx(4 * smallest)
-    assert rows["overall"]["p_holm"] == rows["overall"]["p_value"]
+    assert {c["role"] for c in rows.values()} == {"primary"}
+    assert {c["role"] for c in report["comparisons"] if (c["arm"], c["baseline"]) != ("grpo_pooled", "sft")} \
+        == {"secondary"}
+    # push ties on every prompt: it cannot reject and leaves m; the other four (OVERALL included) count.
+    assert rows["push"]["tied"] == rows["push"]["n"] and rows["push"]["p_adjusted"] == 1.0
+    counted = ["extraction", "sql_qa", "insights", "overall"]
+    assert {rows[t]["family_size"] for t in counted} == {4}
+    smallest = min(counted, key=lambda t: rows[t]["p_two_sided"])
+    assert rows[smallest]["p_adjusted"] == pytest.approx(4 * rows[smallest]["p_two_sided"])
+    assert rows["overall"]["p_adjusted"] >= rows["overall"]["p_two_sided"]
     assert [rows[t]["outcome"] for t in TASKS] == ["better", "no significant difference", "worse",
                                                     "no significant difference"]
     assert rows["insights"]["worse"] and not rows["insights"]["significant"]
-    assert rows["push"]["tied"] == rows["push"]["n"] and rows["push"]["p_value"] == 1.0
     # Against base the same insights answers are better: the recipe gained, GRPO did not.
     versus_base = next(c for c in report["comparisons"]
                        if (c["arm"], c["baseline"], c["task"]) == ("grpo_pooled", "base", "insights"))
     assert versus_base["outcome"] == "better" and versus_base["stage"] == "sft+grpo"
+    assert report["plan"]["primary_arm"] == "grpo_pooled" and report["plan"]["primary_baseline"] == "sft"
+
+
+@pytest.mark.parametrize(("plan", "family"), [
+    ({"primary": "recipe_vs_base", "overall": "in_family", "direction": "two-sided"}, ("grpo_pooled", "base")),
+    ({"primary": "grpo_vs_init", "overall": "gatekeeper", "direction": "two-sided"}, ("grpo_pooled", "sft")),
+    ({"primary": "grpo_vs_init", "overall": "in_family", "direction": "greater"}, ("grpo_pooled", "sft")),
+])
+def test_the_plan_decides_the_primary_family_its_gate_and_its_direction(tmp_path, make_report_inputs, plan, family):
+    inputs = make_report_inputs(tmp_path, plan=plan)
+    report = build_report(**inputs)
+    primary = {c["task"]: c for c in report["comparisons"] if c["role"] == "primary"}
+    assert {(c["arm"], c["baseline"]) for c in primary.values()} == {family}
+    assert (report["summary"]["arm"], report["summary"]["baseline"]) == family
+    if plan["overall"] == "gatekeeper":
+        gate = primary["overall"]
+        assert gate["p_adjusted"] == gate["p_plan"] and gate["family_size"] == 1
+        assert all(c["p_adjusted"] >= gate["p_plan"] for c in primary.values())
+    if plan["direction"] == "greater":
+        assert all(c["p_plan"] == c["p_value"] for c in report["comparisons"])
+        assert primary["insights"]["outcome"] == "no significant difference"  # a regression is not tested
+    md = Path(inputs["outputs"]["md"]).read_text()
+    assert f"## Answer: `{family[0]}`" in md and f"| Task | {family[1]} | {family[0]} |" in md
+
+
+def test_a_plan_with_an_unknown_value_names_the_key(tmp_path, make_report_inputs):
+    inputs = make_report_inputs(tmp_path)
+    with pytest.raises(ValueError, match="report.plan.overall: 'first' is not one of"):
+        build_report(**{**inputs, "plan": {**inputs["plan"], "overall": "first"}})
+    with pytest.raises(ValueError, match=r"report.plan: keys .* \(missing \['direction'\]"):
+        build_report(**{**inputs, "plan": {"primary": "grpo_vs_init", "overall": "in_family"}})
 
 
 def test_diagnosis_reads_grpo_against_its_init_arm(built):
@@ -125,9 +165,45 @@ def test_diagnosis_reads_grpo_against_its_init_arm(built):
     for d in report["diagnosis"]:
         assert d["evidence"]["init_arm"] == "sft"
         if d["verdict"] == "improved":
-            assert d["evidence"]["delta"] > 0 and d["evidence"]["p_holm"] < 0.05
+            assert d["evidence"]["delta"] > 0 and d["evidence"]["p_adjusted"] < 0.05
+    assert diagnosis["extraction"]["evidence"]["trained"] == {"sft": True, "grpo": False}
+    assert diagnosis["sql_qa"]["evidence"]["trained"] == {"sft": False, "grpo": False}
     assert "GRPO is below sft" in diagnosis["insights"]["reason"]
+    assert "every seed moved up" in diagnosis["sql_qa"]["reason"]  # +0.007/+0.006, not significant
     assert "## Diagnosis per task" in md and "**worse**" in md
+
+
+def test_a_planted_all_tied_task_reads_not_testable(tmp_path, make_report_inputs):
+    inputs = make_report_inputs(tmp_path, floor_tasks=("sql_qa",))
+    report = build_report(**inputs)
+    row = next(r for r in report["summary"]["rows"] if r["task"] == "sql_qa")
+    assert row["outcome"] == "not testable" and row["p_adjusted"] == 1.0
+    assert next(d for d in report["diagnosis"] if d["task"] == "sql_qa")["verdict"] == "not testable"
+    md = Path(inputs["outputs"]["md"]).read_text()
+    assert "| sql_qa | 0.000 | 0.000 | +0.000 [-0.218, +0.218] | 1.0000 | 2/2 = | not testable |" in md
+
+
+def test_a_planted_data_blind_arm_is_flagged(tmp_path, make_report_inputs):
+    """GRPO's extraction gain made of one template for every prompt: scored against another prompt
+    of the same kind it keeps every point, and repeats itself verbatim."""
+    inputs = make_report_inputs(tmp_path, blind_tasks=("extraction",))
+    report = build_report(**inputs)
+    extraction = next(d for d in report["diagnosis"] if d["task"] == "extraction")
+    assert extraction["verdict"] == "data-blind gain"
+    row = next(r for r in report["summary"]["rows"] if r["task"] == "extraction")
+    assert row["outcome"] == "better" and row["data_blind"] is True
+    assert report["data_blind"]["primary"]["extraction"]["read_share"] < 0
+    sensitivity = report["input_sensitivity"]
+    assert sensitivity["grpo_seed42"]["extraction"]["sensitivity"] == pytest.approx(0.0)
+    assert sensitivity["grpo_seed42"]["extraction"]["repeated_share"] == 1.0
+    assert sensitivity["sft"]["extraction"]["repeated_share"] == 0.0
+    assert sensitivity["sft"]["extraction"]["sensitivity"] > 0.1
+    md = Path(inputs["outputs"]["md"]).read_text()
+    assert "**better**, data-blind |" in md.split("## Test plan")[0]
+    # The same fixture without the template reads its input: improved, not data-blind.
+    clean = build_report(**make_report_inputs(tmp_path / "clean"))
+    assert next(d for d in clean["diagnosis"] if d["task"] == "extraction")["verdict"] == "improved"
+    assert clean["data_blind"]["primary"]["extraction"]["read_share"] == pytest.approx(0.7)
 
 
 def test_every_link_and_figure_exists(built):
@@ -142,26 +218,80 @@ def test_every_link_and_figure_exists(built):
         "eval_means.png", "grpo_validation.png", "sft_loss.png"]
 
 
-def test_banner_names_data_source_preset_and_demo(built, tmp_path, make_report_inputs):
+def test_banner_names_data_source_preset_demo_seeds_and_k(built, tmp_path, make_report_inputs):
     _, report, md = built
     assert report["data_source"] == "synthetic" and report["rewards"]["preset"] == "correctness"
-    banner = md.split("## Run")[0]
+    title, banner = md.splitlines()[:2]
+    assert title == "# commerce-grpo final report — fixture" and banner.startswith("> **Demo run**")
     assert "**synthetic** commerce.db" in banner and "preset `correctness`" in banner
-    assert "> **Demo run.**" in banner and "**Olist**" not in banner
-    assert "snakemake --configfile config/tucano2-0.5b.yaml --cores 1 --resources gpu=1" in md
+    assert "seeds 42, 123" in banner and "2 sample(s) per eval prompt" in banner and "subset" not in banner
+    assert "snakemake --configfile config/tucano2-0.5b.yaml --cores 1 --resources gpu=1" in banner
     olist = make_report_inputs(tmp_path / "olist", source="olist")
     build_report(**{**olist, "demo": False, "rewards": {"preset": "study"}})
-    banner = Path(olist["outputs"]["md"]).read_text().split("## Run")[0]
+    banner = Path(olist["outputs"]["md"]).read_text().splitlines()[1]
     assert "**Olist** CSVs" in banner and "preset `study`" in banner and "synthetic" not in banner
     assert "Demo run" not in banner
 
 
-def test_statistics_section_documents_the_test_and_the_family(built):
+def test_the_answer_comes_first_in_at_most_twelve_lines(built):
+    _, report, md = built
+    lines = md.splitlines()
+    assert lines[2] == "" and lines[3].startswith("## Answer: `grpo_pooled` (seeds 42, 123 pooled) vs `sft`")
+    answer = md.split("## Answer")[1].split("\n## ")[0].strip().splitlines()
+    assert len(answer) <= 12, answer
+    headings = [line for line in lines if line.startswith("## ")]
+    assert [h.split(":")[0].split(" (")[0] for h in headings[:2]] == ["## Answer", "## Test plan"]
+    plan = md.split("## Test plan")[1].split("\n## ")[0]
+    assert "Primary family" in plan and "Direction: two-sided" in plan and "What it generalises over" in plan
+    assert "not about the recipe" in plan
+
+
+def test_a_subset_of_the_configured_seeds_says_so(tmp_path, make_report_inputs):
+    inputs = make_report_inputs(tmp_path, seeds=(123,), configured_seeds=(42, 123, 456))
+    report = build_report(**inputs)
+    assert report["seeds"] == {"run": [123], "configured": [42, 123, 456], "subset": True}
+    banner = Path(inputs["outputs"]["md"]).read_text().splitlines()[1]
+    assert "**a subset of the configured seeds 42, 123, 456**" in banner
+    assert report["rebuild_command"].endswith(f"--configfile {inputs['outputs']['config']} --config 'seeds=[123]'")
+    # The effective config keeps the configured seeds: rebuilt with the command above it is this run again.
+    written = yaml.safe_load(Path(inputs["outputs"]["config"]).read_text())
+    assert written == {"run_name": "fixture", "seeds": [42, 123, 456]}
+
+
+def test_effective_config_and_the_rebuild_command(built):
+    inputs, report, md = built
+    written = yaml.safe_load(Path(inputs["outputs"]["config"]).read_text())
+    assert written == inputs["effective_config"]
+    assert report["header"]["config_hash"] == provenance.config_hash(inputs["effective_config"])
+    command = f"snakemake --cores 1 --resources gpu=1 --configfile {inputs['outputs']['config']}"
+    assert report["rebuild_command"] == command and f"```bash\n{command}\n```" in md
+
+
+def test_noise_and_input_sensitivity_for_every_arm_and_task(built):
+    _, report, md = built
+    arms = ["base", "sft", "grpo_seed42", "grpo_seed123"]
+    for arm in arms:
+        for part in [*TASKS, "overall"]:
+            noise = report["noise"][arm][part]
+            assert noise["k"] == 2 and noise["within_sd"] > 0 and noise["between_sd"] > 0
+            sensitivity = report["input_sensitivity"][arm][part]
+            assert sensitivity["pairs"] == sensitivity["outputs"] / 2 and sensitivity["repeated_share"] == 0.0
+    assert set(report["input_sensitivity"]) == {*arms, "grpo_pooled"}
+    assert "## Noise" in md and "## Does the gain read the input?" in md
+
+
+def test_eval_files_of_another_k_are_stale(report_inputs):
+    with pytest.raises(ValueError, match=r"another evaluate.samples_per_prompt .* than the config's 4"):
+        build_report(**{**report_inputs, "decoding": {**report_inputs["decoding"], "samples_per_prompt": 4}})
+
+
+def test_statistics_section_documents_the_test_and_the_intervals(built):
     _, report, md = built
     statistics = md.split("## Statistics")[1]
-    assert "exact one-sided paired Wilcoxon" in statistics and "1/16" in statistics
+    assert "exact paired Wilcoxon" in statistics and "1/16" in statistics
     assert "scipy.stats.wilcoxon(arm, baseline, alternative=\"greater\")" in statistics
-    assert "a family is the per-task tests" in statistics and "**worse**" in statistics
+    assert "BCa" in statistics and "zero-spread bound" in statistics and "resamples seeds, then prompts" in statistics
+    assert "Agarwal et al., 2021" in statistics and "Δ% only against a baseline mean ≥ 0.05" in statistics
 
 
 def _numbers(value, out):
@@ -239,7 +369,8 @@ def test_report_with_base_only_still_builds(tmp_path, make_report_inputs):
 def test_bad_eval_record_names_file_and_line(report_inputs):
     path = Path(report_inputs["evals"][1])
     path.write_text(path.read_text() + '{"id": "x", "task": "push", "completion": ""}\n')
-    with pytest.raises(ValueError, match=rf"{path.name}:66: eval record lacks \['arm', 'reward', 'components'\]"):
+    lacks = r"\['arm', 'reward', 'components', 'completions', 'rewards', 'swap'\]"
+    with pytest.raises(ValueError, match=rf"{path.name}:66: eval record lacks {lacks}"):
         build_report(**report_inputs)
 
 

@@ -11,7 +11,7 @@ from rewards.fixed_judge import fixed_judge
 from commerce_grpo.audit import judge_audit
 from commerce_grpo.report import scoring
 from commerce_grpo.report.build import build_report
-from commerce_grpo.rewards import errors
+from commerce_grpo.tasklib import errors
 from commerce_grpo.tasks import ALL
 from commerce_grpo.train.metrics import write_log_history
 
@@ -48,8 +48,8 @@ def test_tasks_counts_and_weighted_components_are_named(report_inputs):
     assert f"Tasks of this run: {', '.join(FOUR)}." in section and "preset `correctness`" in section
     # The correctness preset's weights, as scored (conftest: eval 20/15/15/15, train 100×, validation 2).
     expected = {
-        "extraction": ("2000 | 2 | 20", "sentiment 0.15, sentiment_score 0.15, issues 0.25, complaint_category 0.15, "
-                                        "would_recommend 0.1, churn_band 0.1, format 0.1"),
+        "extraction": ("2000 | 2 | 20", "sentiment 0.1, sentiment_score 0.1, issues 0.25, would_recommend 0.1, "
+                                        "complaint_category 0.15, churn_band 0.1, summary 0.1, format 0.1"),
         "sql_qa": ("1500 | 2 | 15", "result_match 0.7, executes 0.1, explanation 0.1, numbers 0.1"),
         "insights": ("1500 | 2 | 15", "facts 0.35, actions 0.2, grounded 0.15, direction 0.15, structure 0.15"),
         "push": ("1500 | 2 | 15", "intent 0.3, content 0.3, length 0.15, call_to_action 0.15, tone 0.1"),
@@ -158,7 +158,7 @@ def test_judge_named_with_model_endpoint_weight_and_failed_calls(tmp_path, make_
     assert "| `grpo_seed42` | GRPO training (metrics.csv) | 3/4 logged steps, 64 calls | 6 | 0.600 |" in section
     assert "judge: off" not in md.lower()
     assert ("GRPO also trained on the LLM judge `tiny-judge` (weight 0.3), which eval and validation rewards "
-            "leave out.") in md.split("## Run")[0]
+            "leave out") in md.splitlines()[1]
 
 
 @pytest.mark.parametrize(("url", "host", "local"), [

@@ -29,6 +29,14 @@ INSIGHTS_ADVICE = {
     "vendedores": "Reduzir as reclamações dos vendedores com nota baixa com treinamento e metas de qualidade.",
 }
 
+# What an analyst follows up per topic (specific advice names the topic's subject).
+INSIGHTS_FOLLOW_UP = {
+    "desempenho_categorias": "o faturamento e a nota por categoria", "atrasos_estados": "a taxa de atraso por estado",
+    "satisfacao_entrega": "a nota dos pedidos atrasados", "pagamentos": "a conversão por meio de pagamento",
+    "sazonalidade": "os pedidos mês a mês", "reclamacoes": "as reclamações por motivo", "frete": "o frete por estado",
+    "recompra": "a taxa de recompra", "ticket_estados": "o ticket médio por estado", "vendedores": "a nota por vendedor",
+}
+
 
 def fact_text(value) -> str:
     """A fact as a Brazilian analyst writes it (12,5%; 1.830; R$ não: the number is enough)."""
@@ -58,7 +66,8 @@ def honest(record: dict) -> str:
         "Priorizar os pontos acima no plano do próximo trimestre, com metas mensais."
     return ("## Diagnóstico\n" + "\n".join(lines) + "\n\nOs números mostram onde a operação perde valor "
             "e onde há espaço para crescer.\n\n## Recomendações\n"
-            f"1. {advice}\n2. {focus}\n3. Monitorar esses indicadores toda semana e ajustar as ações.")
+            f"1. {advice}\n2. {focus}\n3. Monitorar {INSIGHTS_FOLLOW_UP.get(ref.get('topic'), 'esses indicadores')} "
+            "toda semana e ajustar as ações.")
 
 
 NEUTRAL = {"sentiment": "neutro", "sentiment_score": 3, "delivery_issue": False, "product_quality_issue": False,

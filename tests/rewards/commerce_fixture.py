@@ -118,7 +118,7 @@ def eval_records() -> list[dict]:
     for i, (nota, text, sent, d, q, w, s, cat, rec, churn) in enumerate(extraction_golds):
         gold = {"sentiment": sent, "sentiment_score": nota, "delivery_issue": d, "product_quality_issue": q,
                 "wrong_or_missing_item": w, "seller_service_issue": s, "complaint_category": cat,
-                "would_recommend": rec, "churn_risk": churn, "summary": text}
+                "would_recommend": rec, "churn_risk": churn, "summary": f"Resumo: {text}"}
         records.append(record(i, "extraction", f"Avaliação do pedido (nota {nota}/5):\n{text}", gold,
                               {"order_id": f"o{i:04d}", "review_id": f"r{i:04d}", "review_score": nota}))
     sql = "SELECT customer_state, COUNT(*) AS pedidos FROM orders_enriched GROUP BY customer_state"
@@ -145,15 +145,14 @@ def built_pair_records(workdir: Path, *, per_task: int = 12, orders: int = 1500,
     import numpy as np
 
     from commerce_grpo.data.db import build_commerce_db as build_synthetic_db
-    from commerce_grpo.data.tasks import extraction, insights, push, sql_qa
 
     db = Path(workdir) / "commerce.db"
     build_synthetic_db(db, source="synthetic", olist_dir=Path(workdir) / "no-olist", orders=orders, seed=7)
     con = duckdb.connect(str(db), read_only=True)
     records = []
     try:
-        for task, module in (("extraction", extraction), ("sql_qa", sql_qa), ("insights", insights), ("push", push)):
-            candidates = itertools.islice(module.candidates(con, np.random.default_rng(seed)), per_task)
+        for task in ("extraction", "sql_qa", "insights", "push"):
+            candidates = itertools.islice(get_task(task).candidates(con, np.random.default_rng(seed)), per_task)
             for i, cand in enumerate(candidates):
                 records.append({"id": f"{task}-{i:06d}", "task": task, "split": "eval",
                                 "prompt": [{"role": "system", "content": get_task(task).system_prompt},

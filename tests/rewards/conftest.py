@@ -6,14 +6,14 @@ import json
 import pytest
 from rewards.commerce_fixture import build_commerce_db, eval_records
 
-from commerce_grpo.rewards import errors
+from commerce_grpo.tasklib import errors
 from commerce_grpo.tasks import get as get_task
 
 
 @pytest.fixture(scope="session", autouse=True)
 def snapshot_dir(tmp_path_factory):
     """Keep the sandbox's materialised snapshots inside the test's temp folder."""
-    from commerce_grpo.rewards import sql_snapshot
+    from commerce_grpo.tasklib import sql_snapshot
 
     original = sql_snapshot.SNAPSHOT_DIR
     sql_snapshot.SNAPSHOT_DIR = tmp_path_factory.mktemp("sandbox_snapshots")

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from rewards.answers import HACKS, NEUTRAL, honest
 from task_names import TASKS
 
-from commerce_grpo.prompts import COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, SENTIMENTS
 from commerce_grpo.rewards import score
+from commerce_grpo.tasklib.prompts import COMPLAINT_CATEGORIES, EXTRACTION_FIELDS, SENTIMENTS
 
 # Answers in another task's format, or no recognisable answer for this one: exactly 0.
 OFF_TASK = {
@@ -139,7 +139,7 @@ def test_huge_or_deeply_nested_completions_score_in_milliseconds(record, task, m
 
 @pytest.mark.parametrize("task", TASKS)
 def test_deeply_nested_reference_json_does_not_raise(record, task):
-    from commerce_grpo.rewards import errors
+    from commerce_grpo.tasklib import errors
 
     rec = {**record(task, "pergunta"), "reference": '{"a": ' * 100_000 + "1" + "}" * 100_000}
     reward = score(rec, json.dumps(NEUTRAL))

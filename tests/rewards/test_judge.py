@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from raw_http import drip, huge, raw_server
 from rewards.fixed_judge import fixed_judge, free_port
 from task_names import TASKS
 
-from commerce_grpo.rewards import errors
 from commerce_grpo.rewards.judge import (ERROR_KEY, FUNCTION_NAME, Judge, JudgeError, combine, load_rubric,
                                          parse_scores)
 from commerce_grpo.rewards.trl import make_reward_functions, reward_weights
+from commerce_grpo.tasklib import errors
 
 ROOT = Path(__file__).resolve().parents[2]
 RUBRIC = ROOT / "data/judge/rubric.yaml"
@@ -103,17 +104,15 @@ def test_scores_through_http_with_cache(rubric_file):
 
 
 def test_malformed_answers_are_counted_not_zero_and_not_retried(rubric_file):
-    answers = iter(['{"P1": 8, "P2": 6}', "RAW:not json", "RAW:{\"choices\": []}", '{"P1": 99, "P2": 1, "N1": 1}'])
+    answers = iter(['{"P1": 8, "P2": 6}', "RAW:not json", "RAW:{\"choices\": []}", '{"P1": 99, "P2": 1, "N1": 1}',
+                    '{"P1": 10, "P2": 10, "N1": 0}'])
     with fixed_judge(lambda body: (200, next(answers))) as (server, url):
         judge = Judge(judge_cfg(url, rubric_file, max_concurrency=1))
         scores = judge.score_batch(["push"] * 4, [PROMPT] * 4, ["a", "b", "c", "d"])
-    assert scores == [None] * 4 and errors.count(ERROR_KEY) == 4
-    assert len(server.requests) == 4  # greedy judge: a malformed answer is not asked again
-    # a failed item is not cached: the next batch asks again
-    with fixed_judge(lambda body: (200, '{"P1": 10, "P2": 10, "N1": 0}')) as (server, url):
-        judge_cfg_ok = judge_cfg(url, rubric_file)
-        judge.url = Judge(judge_cfg_ok).url
-        assert judge.score_batch(["push"], [PROMPT], ["a"]) == [1.0]
+        assert scores == [None] * 4 and errors.count(ERROR_KEY) == 4
+        assert len(server.requests) == 4  # greedy judge: a malformed answer is not asked again
+        # a failed item is not cached: the next batch asks again
+        assert judge.score_batch(["push"], [PROMPT], ["a"]) == [1.0] and len(server.requests) == 5
 
 
 def test_http_errors_are_retried_then_counted(rubric_file):
@@ -150,6 +149,54 @@ def test_judge_settings_reject_unknown_keys(rubric_file):
         Judge({"judge": {"enabled": True, "rubric_file": str(rubric_file), "port": 1}})
 
 
+# ------------------------------------------------------------------ hostile servers and completions
+def test_a_dripping_judge_is_bounded_per_call(rubric_file):
+    """A reply dripped one byte per 0.1 s (~15 s each): with timeout_s 1 a batch of 16 at
+    concurrency 8 ends in two rounds of at most 1 s, every item counted (the old client, whose
+    timeout bounded each read, returned scores after the whole drip)."""
+    with raw_server(drip(0.1, '{"P1": 5, "P2": 5, "N1": 5}')) as (server, url):
+        judge = Judge(judge_cfg(url, rubric_file, timeout_s=1, max_concurrency=8, retries=2))
+        start = time.monotonic()
+        scores = judge.score_batch(["push"] * 16, [PROMPT] * 16, [f"r{i}" for i in range(16)])
+        elapsed = time.monotonic() - start
+    assert scores == [None] * 16 and errors.count(ERROR_KEY) == 16
+    assert elapsed < 2 * 1 + 1.0, elapsed
+
+
+def test_an_oversized_judge_reply_is_refused(rubric_file):
+    with raw_server(huge(declared=False)) as (server, url):
+        judge = Judge(judge_cfg(url, rubric_file, max_response_bytes=1 << 20))
+        start = time.monotonic()
+        assert judge.score_batch(["push"], [PROMPT], ["a"]) == [None]
+        assert time.monotonic() - start < 2.0
+        time.sleep(0.2)
+        assert server.sent < 64 << 20  # of 400 MB offered
+    assert errors.count(ERROR_KEY) == 1
+
+
+def test_a_lone_surrogate_is_scored_without_raising(rubric_file):
+    """A model can emit a lone surrogate (and a prompt can carry one): the judge reward scores it,
+    surrogate escaped, instead of raising UnicodeEncodeError into TRL."""
+    prompt = [{"role": "user", "content": "Cliente \ud83d Ana"}]
+    with fixed_judge(lambda body: (200, '{"P1": 10, "P2": 10, "N1": 0}')) as (server, url):
+        functions = make_reward_functions(db=None, config={**CONFIG["rewards"], **judge_cfg(url, rubric_file)},
+                                          tasks=("push",))
+        out = functions[-1](prompts=[prompt, prompt], completions=["Oi Ana \udc80!", [{"role": "assistant",
+                                                                   "content": "\ud800"}]], task=["push", "push"])
+    assert out == [1.0, 1.0] and errors.count(ERROR_KEY) == 0
+    # the batch's two calls run concurrently: either may have arrived first
+    sent = [request["messages"][-1]["content"] for request in server.requests]
+    assert all("Cliente \\ud83d Ana" in text for text in sent) and any("Oi Ana \\udc80!" in text for text in sent)
+
+
+def test_the_completion_is_cut_before_sending(rubric_file):
+    with fixed_judge(lambda body: (200, '{"P1": 5, "P2": 5, "N1": 5}')) as (server, url):
+        judge = Judge(judge_cfg(url, rubric_file, max_completion_chars=50))
+        assert judge.score_batch(["push"], [PROMPT], ["é" * 49 + "xyz" * 10_000]) == [0.5]
+    sent = server.requests[0]["messages"][-1]["content"]
+    assert "é" * 49 + "x" in sent and "xy" not in sent
+
+
 # ------------------------------------------------------------------ wiring into GRPO
 def test_trl_adds_the_judge_only_when_enabled(rubric_file):
     rewards = CONFIG["rewards"]
@@ -169,32 +216,16 @@ def test_trl_adds_the_judge_only_when_enabled(rubric_file):
 
 
 # ------------------------------------------------------------------ the real local server
-@pytest.fixture(scope="module")
-def tiny_server_model(tmp_path_factory):
-    """The embedded tiny base, built the way the modeling tests build it; 2 pretraining steps (the
-    judge's quality is not under test)."""
-    from modeling.tiny_fixtures import TINY_MODEL, make_inputs
-
-    from commerce_grpo.modeling import build_base_model
-
-    root = tmp_path_factory.mktemp("judge_model")
-    inputs = make_inputs(root / "inputs", train_counts={"extraction": 8, "sql_qa": 4, "insights": 4, "push": 4})
-    base = root / "base"
-    model = {**TINY_MODEL, "tiny": {**TINY_MODEL["tiny"], "pretrain_steps": 2}}
-    build_base_model(base, inputs={"db": inputs["db"], "train": inputs["train"]}, model=model)
-    return base
-
-
 def _get(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())
 
 
 @pytest.fixture
-def live_server(tiny_server_model, tmp_path):
+def live_server(tiny_judge_model, tmp_path):
     ready = tmp_path / "ready"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "scripts"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "commerce_grpo.judge_server", "--model", str(tiny_server_model),
+    proc = subprocess.Popen([sys.executable, "-m", "commerce_grpo.judge_server", "--model", str(tiny_judge_model),
                              "--port", "0", "--name", "tiny-judge", "--ready-file", str(ready)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -213,7 +244,7 @@ def live_server(tiny_server_model, tmp_path):
         proc.stderr.close()
 
 
-def test_real_server_scores_a_batch_then_a_killed_server_fails_the_audit(live_server, tiny_server_model):
+def test_real_server_scores_a_batch_then_a_killed_server_fails_the_audit(live_server, tiny_judge_model):
     from commerce_grpo.audit import AuditGateError, judge_audit, load_items, run_reward_audit
 
     proc, root = live_server
@@ -252,12 +283,13 @@ def test_real_server_scores_a_batch_then_a_killed_server_fails_the_audit(live_se
     assert report["enabled"] and report["errors"] == len(items) == 8 and report["scored"] == 0
     # the whole audit (the committed items and ratings; this test's small db and eval pairs) refuses to pass
     audit = CONFIG["audit"]
-    outputs = {"json": tiny_server_model.parent / "audit.json", "md": tiny_server_model.parent / "audit.md"}
+    outputs = {"json": tiny_judge_model.parent / "audit.json", "md": tiny_judge_model.parent / "audit.md"}
     with pytest.raises(AuditGateError, match=r"judge: (\d+) of \1 judge call\(s\) on the honest audit answers failed"):
         run_reward_audit(items=ROOT / audit["items"], ratings=str(ROOT / audit["ratings"]),
-                         eval=tiny_server_model.parent / "inputs" / "validation.jsonl",
-                         db=tiny_server_model.parent / "inputs" / "commerce.db", outputs=outputs, rewards=rewards,
+                         eval=tiny_judge_model.parent / "inputs" / "validation.jsonl",
+                         train=tiny_judge_model.parent / "inputs" / "validation.jsonl",
+                         db=tiny_judge_model.parent / "inputs" / "commerce.db", outputs=outputs, rewards=rewards,
                          min_raters=audit["min_raters"], min_spearman=audit["min_spearman"],
                          min_adversarial_accuracy=audit["min_adversarial_accuracy"], min_gold_sql=audit["min_gold_sql"],
-                         tasks=CONFIG["tasks"])
+                         max_swap_ratio=audit["max_swap_ratio"], tasks=CONFIG["tasks"])
     assert not outputs["json"].exists()

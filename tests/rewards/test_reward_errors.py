@@ -1,9 +1,10 @@
 """A reward that raises scores 0 and is counted: training never dies of a reward."""
 import pytest
 
-from commerce_grpo.rewards import errors, extraction, score
-from commerce_grpo.rewards.study import extraction as study_extraction
+from commerce_grpo.rewards import score
 from commerce_grpo.rewards.trl import make_reward_functions
+from commerce_grpo.tasklib import errors
+from commerce_grpo.tasks.extraction import reward as extraction, study_reward as study_extraction
 
 
 def _boom(*args, **kwargs):

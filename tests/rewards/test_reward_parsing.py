@@ -4,8 +4,9 @@ import json
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from commerce_grpo.rewards.parsing import (
-    completion_text, first_object, normalize_pt_decimals, parse_json, strip_fences,
+from commerce_grpo.tasklib.numbers import precisions_in
+from commerce_grpo.tasklib.parsing import (
+    completion_text, fenced_blocks, first_object, normalize_pt_decimals, parse_json, strip_fences,
 )
 
 
@@ -70,6 +71,25 @@ def test_strip_fences_returns_the_first_block():
     assert strip_fences("  sem cerca  ") == "sem cerca"
 
 
+@pytest.mark.parametrize("text,blocks", [
+    ("```sql SELECT 1 FROM t```", [("sql", "SELECT 1 FROM t")]),
+    ("Rodei ```SELECT 1 FROM t``` e deu 3.", [("", "SELECT 1 FROM t")]),
+    ('```json {"a": 1}``` e ```sql\nSELECT 2\n```', [("json", '{"a": 1}'), ("sql", "SELECT 2")]),
+    ("```sql\nSELECT 1\n```", [("sql", "SELECT 1")]),
+    ("```\nSELECT 1", [("", "SELECT 1")]),  # unclosed
+    ("```with a as (select 1) select * from a```", [("", "with a as (select 1) select * from a")]),
+])
+def test_fences_opened_and_closed_on_one_line_are_blocks(text, blocks):
+    assert fenced_blocks(text) == blocks
+    assert parse_json('Segue: ```json {"a": 1}```').value == {"a": 1}
+
+
+def test_numbers_are_read_with_the_decimals_they_show():
+    assert precisions_in("3,4% dos pedidos") == {(3.4, 1), (34.0, 0)}
+    assert precisions_in("R$ 73.025,82 e 12,70 dias") == {(73025.82, 2), (12.7, 2), (1270.0, 0)}
+    assert (1370.0, 0) in precisions_in("1.370 pedidos") and (1.37, 3) in precisions_in("1.370 pedidos")
+
+
 JSONISH = st.lists(st.sampled_from(list('{}[]",:0123456789.-truefalsn \n\\`') + ["4,5", "```", "json", '"a": ']),
                    max_size=80).map("".join)
 
@@ -89,7 +109,7 @@ def test_valid_json_objects_round_trip_in_a_fence(obj):
 
 
 def test_nesting_depth_ignores_braces_in_strings():
-    from commerce_grpo.rewards.parsing import nesting_depth
+    from commerce_grpo.tasklib.parsing import nesting_depth
 
     assert nesting_depth('{"a": {"b": [1, 2]}}') == 3
     assert nesting_depth('{"a": "{{{{[[["}') == 1
@@ -98,7 +118,7 @@ def test_nesting_depth_ignores_braces_in_strings():
 
 def test_deep_nesting_is_never_handed_to_json_repair(monkeypatch):
     """L-parser: json-repair is quadratic on nested input; the flat schema never needs depth > 4."""
-    import commerce_grpo.rewards.parsing as parsing
+    import commerce_grpo.tasklib.parsing as parsing
 
     calls = []
     monkeypatch.setattr(parsing.json_repair, "loads", lambda text: calls.append(text) or {})
@@ -108,7 +128,7 @@ def test_deep_nesting_is_never_handed_to_json_repair(monkeypatch):
 
 
 def test_split_object_separates_extra_text_from_the_object():
-    from commerce_grpo.rewards.parsing import split_object
+    from commerce_grpo.tasklib.parsing import split_object
 
     before, block, after = split_object('Aqui:\n```json\n{"a": 1}\n```\nFim')
     assert (before.strip(), block, after.strip()) == ("Aqui:", '{"a": 1}', "Fim")

@@ -5,9 +5,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from task_names import TASKS
 
-from commerce_grpo.prompts import EXTRACTION_FIELDS
-from commerce_grpo.rewards import errors, score
+from commerce_grpo.rewards import score
 from commerce_grpo.rewards.config import settings as reward_settings
+from commerce_grpo.tasklib import errors
+from commerce_grpo.tasklib.prompts import EXTRACTION_FIELDS
 
 REFERENCES = {
     "extraction": {"sentiment": "negativo", "sentiment_score": 2, "delivery_issue": True, "product_quality_issue": False,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from commerce_grpo.rewards import score
-from commerce_grpo.rewards.sql_sandbox import check_statement, run_select
+from commerce_grpo.tasklib.sql_sandbox import check_statement, run_select
 
 TIMEOUT_S = 0.5
 CONFIG = {"sql": {"timeout_s": TIMEOUT_S, "max_rows": 1000}}
@@ -132,7 +132,7 @@ def test_sandbox_works_in_a_forked_child(commerce_db):
 def test_snapshot_materialises_views_and_follows_db_versions(tmp_path):
     import duckdb
 
-    from commerce_grpo.rewards.sql_snapshot import materialized_copy
+    from commerce_grpo.tasklib.sql_snapshot import materialized_copy
     from rewards.commerce_fixture import build_commerce_db
 
     db = build_commerce_db(tmp_path / "c.db")

@@ -11,7 +11,8 @@ from commerce_grpo.rewards.trl import make_reward_functions, reward_weights
 PUSH_REF = {"intent": "delay_apology", "facts": {"first_name": "Ana"}, "max_chars": 120}
 EXTRACTION_REF = {"sentiment": "positivo", "sentiment_score": 5, "delivery_issue": False, "product_quality_issue": False,
                   "wrong_or_missing_item": False, "seller_service_issue": False, "complaint_category": "nenhuma",
-                  "would_recommend": True, "churn_risk": 0.1, "summary": "Ótimo"}
+                  "would_recommend": True, "churn_risk": 0.1,
+                  "summary": 'Cliente satisfeito: "Ótimo"; recomenda a loja.'}
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from commerce_grpo.rewards import score, sql_sandbox
-from commerce_grpo.rewards.sql_sandbox import health, prestart, reset_health, run_select
+from commerce_grpo.rewards import score
+from commerce_grpo.tasklib import sql_sandbox
+from commerce_grpo.tasklib.sql_sandbox import health, prestart, reset_health, run_select
 
 TIMEOUT_S = 0.5
 CAP_MB = 256  # the workers' memory cap in these tests (lighter on a shared machine than 512)
@@ -149,7 +150,7 @@ def test_result_byte_cap(commerce_db):
 def _query_without_watchdog(snapshot: str) -> None:
     """In a forked child: a real worker whose interrupt never comes, so only its CPU rlimit can end
     the query (with the watchdog on, DuckDB's interrupt and the rlimit race for the same query)."""
-    from commerce_grpo.rewards import sql_worker
+    from commerce_grpo.tasklib import sql_worker
 
     worker = sql_worker.Worker(snapshot, CAP_MB)
     worker.watchdog.watch = lambda cursor, timeout_s: None

@@ -12,9 +12,9 @@ import duckdb
 import pytest
 
 from commerce_grpo.data.db import CommerceDbError, attach_read_only, connect_read_only, reading_commerce_db
-from commerce_grpo.rewards import errors, sql_sandbox, sql_snapshot
-from commerce_grpo.rewards.sql_sandbox import health, reset_health, run_gold, run_select, self_check
-from commerce_grpo.rewards.sql_snapshot import STORE
+from commerce_grpo.tasklib import errors, sql_sandbox, sql_snapshot
+from commerce_grpo.tasklib.sql_sandbox import health, reset_health, run_gold, run_select, self_check
+from commerce_grpo.tasklib.sql_snapshot import STORE
 
 COUNT = "SELECT COUNT(*) FROM orders"
 
@@ -166,3 +166,47 @@ def test_pairs_names_a_truncated_commerce_db(tmp_path, db):
         handle.truncate(path.stat().st_size // 2)
     with pytest.raises(CommerceDbError, match=r"rm .*commerce_truncated\.db.*--forcerun commerce_db"):
         in_memory_copy(path)
+
+
+_HOLD_A_SNAPSHOT = """
+import sys, time
+from commerce_grpo.tasklib import sql_snapshot
+sql_snapshot.SNAPSHOT_DIR = sys.argv[1]
+print(sql_snapshot.STORE.get(sys.argv[2]).path, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_killed_process_snapshot_is_removed_at_the_next_start_and_a_live_one_is_kept(tmp_path, db, monkeypatch):
+    """A process killed outright never runs its exit cleanup: its private snapshot folder used to
+    stay in the temp folder for good. The next process to create its folder removes it, and
+    leaves the folder of a process still alive (its owner lock is held)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    parent = tmp_path / "snapshots"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(sql_snapshot.__file__).parents[2]),
+                                                         os.environ.get("PYTHONPATH", "")])}
+    holders = [subprocess.Popen([sys.executable, "-c", _HOLD_A_SNAPSHOT, str(parent), str(db)], env=env,
+                                stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        dead, live = [Path(proc.stdout.readline().strip()) for proc in holders]
+        assert dead.is_file() and live.is_file()
+        holders[0].kill()
+        holders[0].wait()
+        assert dead.is_file()  # leaked by the kill
+        monkeypatch.setattr(sql_snapshot, "SNAPSHOT_DIR", parent)
+        fresh = sql_snapshot.SnapshotStore()
+        try:
+            mine = fresh.directory()
+            assert not dead.parent.exists() and live.is_file()
+            assert sorted(p.name for p in parent.iterdir()) == sorted([mine.name, live.parent.name])
+        finally:
+            fresh.close()
+        assert not mine.exists()
+    finally:
+        for proc in holders:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()

@@ -1,9 +1,12 @@
-"""Write ``reference.json``: what the pipeline produced before the task registry (issue 16).
+"""Write ``reference.json``: what the pipeline produces at a known commit, to guard refactors.
 
-Run once against the pre-registry code (commit 2dc4828), from the repository root:
-``git worktree add /tmp/base 2dc4828 && PYTHONPATH=/tmp/base/scripts:tests python
-tests/tasks/capture_reference.py tests/tasks/reference.json``. ``test_registry.py`` rebuilds the
-same things through the registry and compares: the pair files' sha256 and every score.
+First captured from the pre-registry code (commit 2dc4828, issue 16), so that moving the tasks
+onto the registry (and later into one package each, issue 21) provably changed nothing. A change
+*meant* to alter pairs or scores (new synthetic review text, issue 24; rewards that read the
+input, issue 27) recaptures it with the new code, from the repository root:
+``PYTHONPATH=scripts:tests python tests/tasks/capture_reference.py tests/tasks/reference.json``.
+``test_registry.py`` rebuilds the same things through the registry and compares: the pair files'
+sha256 and every score.
 
 Recorded: the sha256 of train/validation/eval jsonl built on a 2,000-order synthetic commerce.db
 (``SMALL_TASKS`` of tests/data/data_fixtures.py, seed 11); the total and components of every item
@@ -71,9 +74,7 @@ def main(out: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = build_db(Path(tmp))
         outputs = pair_outputs(Path(tmp))
-        # The pre-registry signature: per-split dicts of per-task counts.
-        counts = {split: {task: n[split] for task, n in TASKS.items()} for split in SPLITS}
-        records = build_pairs(db, outputs=outputs, seed=PAIRS_SEED, scale=1.0, **counts)
+        records = build_pairs(db, outputs=outputs, seed=PAIRS_SEED, scale=1.0, tasks=TASKS)
         reference = {"pairs_sha256": {split: sha256(outputs[split]) for split in SPLITS},
                      "scores": scores(answers(records["eval"]), db)}
     Path(out).write_text(json.dumps(reference, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")

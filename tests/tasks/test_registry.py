@@ -1,9 +1,10 @@
 """The task registry (issue 16): the four tasks behave exactly as before it, and a fifth leaves them be.
 
-``reference.json`` holds what the pre-registry code (commit 2dc4828) produced: the sha256 of the
-pair files and the score of every audit item and of each task's gold, adversarial and variant
-answers, under both presets. It was written by ``capture_reference.py`` (its docstring gives the
-command); these tests rebuild the same things through the registry.
+``reference.json`` holds what the pipeline produced at a known commit (first the pre-registry code,
+2dc4828; recaptured only by changes meant to alter pairs or scores): the sha256 of the pair files
+and the score of every audit item and of each task's gold, adversarial and variant answers, under
+both presets. It was written by ``capture_reference.py`` (its docstring gives the command); these
+tests rebuild the same things through the registry.
 """
 import hashlib
 import itertools
@@ -16,7 +17,7 @@ from tasks.capture_reference import PAIRS_SEED, SPLITS, answers, build_db, score
 
 from commerce_grpo import tasks as registry
 from commerce_grpo.data.pairs import build_pairs
-from commerce_grpo.data.tasks.base import Candidate
+from commerce_grpo.tasklib.candidates import Candidate
 from commerce_grpo.tasks.spec import TaskSpec
 
 REFERENCE = json.loads((Path(__file__).parent / "reference.json").read_text(encoding="utf-8"))

@@ -4,8 +4,9 @@ prompt order and the machine's float behaviour.
 A first run failed on one machine and passed on another (same commit): which prompts the first
 steps drew, and how the rollouts came out with that machine's thread count, decided it. Here the
 real default inputs (config/config.yaml: synthetic commerce.db, pairs, embedded base, SFT) are
-built once, then the default GRPO stage starts under several data/sampling seeds and both thread
-counts of a 2-core machine, and must get past the preflight probe and its first steps.
+those of the README's run command (built once per session), then the default GRPO stage starts
+under several data/sampling seeds and both thread counts of a 2-core machine, and must get past
+the preflight probe and its first steps.
 """
 from pathlib import Path
 
@@ -13,34 +14,21 @@ import pytest
 import torch
 import yaml
 
-from commerce_grpo.data.db import build_commerce_db
-from commerce_grpo.data.pairs import build_pairs
-from commerce_grpo.modeling import build_base_model
 from commerce_grpo.train.grpo import train_grpo
-from commerce_grpo.train.sft import train_sft
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = (42, 123, 456, 7, 11)
 
 
 @pytest.fixture(scope="module")
-def default_inputs(tmp_path_factory):
+def default_inputs(readme_default_run):
+    """The default run's own inputs and SFT adapter (the README's run command, once per session)."""
+    workflow, _ = readme_default_run
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
-    root = tmp_path_factory.mktemp("default")
-    db = build_commerce_db(root / "commerce.db", source="synthetic", olist_dir=root / "no-olist",
-                           orders=cfg["data"]["orders"], seed=cfg["data"]["seed"])
-    pairs = root / "pairs"
-    pairs.mkdir()
-    build_pairs(db, outputs={split: pairs / f"{split}.jsonl" for split in ("train", "validation", "eval")}
-                | {"stats": pairs / "stats.json"}, **cfg["pairs"], tasks=cfg["tasks"])
-    base = root / "base"
-    build_base_model(base, inputs={"db": db, "train": pairs / "train.jsonl"}, model=cfg["model"])
-    sft = root / "sft"
-    train_sft(train=pairs / "train.jsonl", validation=pairs / "validation.jsonl", base=base, audit=None,
-              outputs={"adapter": sft / "adapter", "metrics": sft / "metrics.csv"}, model=cfg["model"],
-              lora=cfg["lora"], sft=cfg["sft"])
-    return cfg, {"db": db, "train": pairs / "train.jsonl", "validation": pairs / "validation.jsonl",
-                 "base": base, "adapter": sft / "adapter"}
+    results = workflow / "results"
+    return cfg, {"db": workflow / "data" / "commerce.db", "train": results / "pairs" / "train.jsonl",
+                 "validation": results / "pairs" / "validation.jsonl", "base": results / "models" / "base",
+                 "adapter": results / "sft" / "adapter"}
 
 
 @pytest.mark.slow

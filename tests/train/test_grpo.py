@@ -7,6 +7,7 @@ import pytest
 import torch
 from transformers import GenerationConfig
 
+from commerce_grpo.modeling import load_model
 from commerce_grpo.train.callbacks import PreflightError
 from commerce_grpo.train.grpo import WorkDir, build_trainer, grpo_config, train_grpo
 from commerce_grpo.train.validation import ValidationEvaluator
@@ -138,23 +139,30 @@ def test_task_mix_trains_only_the_tasks_it_weights(tiny_inputs, tiny_base, tmp_p
     assert all(r["task_clipped_ratio/extraction"] in ("", "nan") for r in rows)  # never drawn
 
 
-def test_kl_reference_is_a_frozen_copy_of_the_warm_up_norms_included(tiny_inputs, tiny_base, sft_adapter, tmp_path):
+@pytest.mark.parametrize("warm_up_adapter", ["sft_adapter", "full_parameter_adapter"])
+def test_kl_reference_is_a_frozen_copy_of_the_warm_up(warm_up_adapter, request, tiny_inputs, tiny_base, tmp_path):
     """beta > 0 from the SFT adapter: TRL copies the adapter into a "ref" adapter. With
-    lora.modules_to_save the trained norms are part of it, so the KL term pulls towards the warm-up
-    (norms included), and training moves only the "default" copies."""
+    lora.modules_to_save the trained norms are part of it, with sft.full_parameter every weight is,
+    so the KL term pulls towards the whole warm-up, and training moves only the "default" copies."""
     trainer, _ = build_trainer(train=tiny_inputs["train"], validation=tiny_inputs["validation"], base=tiny_base,
-                               db=tiny_inputs["db"], init_adapter=sft_adapter, seed=0, work=WorkDir(tmp_path / "work"),
-                               model=TINY_MODEL, lora=LORA, rewards=None,
+                               db=tiny_inputs["db"], init_adapter=request.getfixturevalue(warm_up_adapter), seed=0,
+                               work=WorkDir(tmp_path / "work"), model=TINY_MODEL, lora=LORA, rewards=None,
                                grpo=grpo_section(beta=0.04, max_steps=2, eval_steps=2, save_steps=2))
     params = dict(trainer.model.named_parameters())
-    ref_norms = {name: p.detach().clone() for name, p in params.items()
-                 if ".modules_to_save.ref." in name}
-    assert ref_norms and not any(params[name].requires_grad for name in ref_norms)
-    for name, value in ref_norms.items():
+    ref_copies = {name: p.detach().clone() for name, p in params.items()
+                  if ".modules_to_save.ref." in name}
+    assert ref_copies and not any(params[name].requires_grad for name in ref_copies)
+    if warm_up_adapter == "full_parameter_adapter":  # a reference copy of every weight (the head is tied)
+        base, _ = load_model(tiny_base, model=TINY_MODEL)
+        assert {name.replace("base_model.model.", "", 1).replace(".modules_to_save.ref", "") for name in ref_copies} \
+            == {name for name, _ in base.named_parameters()}
+    for name, value in ref_copies.items():
         assert torch.equal(value, params[name.replace(".ref.", ".default.")])
-    warm_up = {name: params[name.replace(".ref.", ".default.")].detach().clone() for name in ref_norms}
     trainer.train()
     params = dict(trainer.model.named_parameters())
-    assert all(torch.equal(params[name], value) for name, value in ref_norms.items())
-    assert any(not torch.equal(params[name.replace(".ref.", ".default.")], value)
-               for name, value in warm_up.items())
+    assert all(torch.equal(params[name], value) for name, value in ref_copies.items())
+    # What the optimizer steps: every "default" copy, no "ref" copy. (Whether two sampled steps move
+    # a weight depends on the rollouts' rewards differing within a group: not asserted.)
+    stepped = {id(p) for group in trainer.optimizer.param_groups for p in group["params"]}
+    assert all(id(params[name.replace(".ref.", ".default.")]) in stepped for name in ref_copies)
+    assert not any(id(params[name]) in stepped for name in ref_copies)

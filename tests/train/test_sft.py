@@ -3,15 +3,16 @@ import csv
 import json
 
 import pytest
+import torch
 from trl import SFTTrainer
 
 from commerce_grpo.data.pairs import read_pairs
 from commerce_grpo.modeling import load_model
-from commerce_grpo.prompts import PUSH_MAX_CHARS
 from commerce_grpo.rewards import score
+from commerce_grpo.tasklib.prompts import PUSH_MAX_CHARS
+from commerce_grpo.tasks import assistant_target
 from commerce_grpo.train.datasets import sft_dataset
 from commerce_grpo.train.sft import sft_config, train_sft
-from commerce_grpo.train.targets import assistant_target
 from modeling.tiny_fixtures import TINY_MODEL
 from train.train_fixtures import LORA, SFT
 
@@ -59,3 +60,23 @@ def test_demonstrations_follow_each_task_format(tiny_inputs):
         elif record["task"] == "push":
             assert len(target) <= PUSH_MAX_CHARS
         assert score(record, target, db=tiny_inputs["db"]).total > 0.5, (record["task"], target)
+
+
+def test_full_parameter_sft_trains_every_weight_into_an_adapter(tiny_inputs, tiny_base, tmp_path):
+    """sft.full_parameter: every weight of the base gets a trained copy, saved as a PEFT adapter that
+    load_model reads back like a LoRA one (the output head tied to the trained embeddings)."""
+    adapter = tmp_path / "adapter"
+    train_sft(train=tiny_inputs["train"], validation=tiny_inputs["validation"], base=tiny_base, audit=None,
+              outputs={"adapter": adapter, "metrics": tmp_path / "m.csv"}, model=TINY_MODEL, lora=LORA,
+              sft={**SFT, "tasks": ["extraction"], "epochs": 1, "full_parameter": True})
+    base, _ = load_model(tiny_base, model=TINY_MODEL)
+    tuned, _ = load_model(tiny_base, adapter=adapter, model=TINY_MODEL)
+    weights = {name: p for name, p in tuned.named_parameters() if ".modules_to_save.default." in name}
+    assert not any("lora_" in name for name, _ in tuned.named_parameters())
+    for name, before in base.named_parameters():  # the tied head is the embedding itself
+        prefix, _, leaf = name.rpartition(".")
+        copy = weights[f"base_model.model.{prefix}.modules_to_save.default.{leaf}"]
+        if prefix.endswith("proj") or "embed" in prefix:
+            assert not torch.equal(copy, before), name
+    inner = tuned.get_base_model()
+    assert inner.lm_head.weight is inner.model.embed_tokens.modules_to_save["default"].weight

@@ -9,7 +9,7 @@ from train.train_fixtures import grpo_section
 
 REPO = Path(__file__).resolve().parents[2]
 VLLM = {"enabled": True, "mode": "colocate", "gpu_memory_utilization": 0.45, "server_base_url": None,
-        "enable_sleep_mode": True}
+        "enable_sleep_mode": True, "importance_sampling_correction": False}
 
 
 def _args(tmp_path, vllm):
@@ -20,6 +20,8 @@ def test_colocate_reaches_grpo_config(tmp_path):
     args = _args(tmp_path, VLLM)
     assert args.use_vllm is True and args.vllm_mode == "colocate"
     assert args.vllm_gpu_memory_utilization == 0.45 and args.vllm_enable_sleep_mode is True
+    assert args.vllm_importance_sampling_correction is False
+    assert args.top_k == -1  # vLLM's "all tokens", as Unsloth's GRPOConfig writes it
 
 
 def test_server_mode_takes_the_url(tmp_path):

@@ -1,4 +1,6 @@
 """The DAG's shape and its guards, checked with dry runs (seconds, no training)."""
+import re
+
 import yaml
 
 from snakemake_runner import run_snakemake
@@ -60,12 +62,26 @@ def _assert_rejected(workflow, override: dict, *needles: str):
     assert proc.returncode != 0
     for needle in needles:
         assert needle in proc.stdout, proc.stdout[-3000:]
+    # The whole message on one screen: no schema or config dump (issue 25: 182 and 628 lines).
+    assert len(proc.stdout.splitlines()) <= 15, proc.stdout[-3000:]
     assert not (workflow / "results" / "logs").exists(), "no job may start on a bad config"
     assert not (workflow / "data" / "commerce.db").exists()
 
 
 def test_unknown_key_stops_before_any_job_naming_it(workflow):
-    _assert_rejected(workflow, {"grpo": {"learnin_rate": 1e-5}}, "learnin_rate")
+    _assert_rejected(workflow, {"grpo": {"learnin_rate": 1e-5}}, "grpo.learnin_rate: unknown key",
+                     "did you mean grpo.learning_rate?")
+
+
+def test_unknown_nested_key_from_the_command_line_suggests_the_key(workflow):
+    proc = run_snakemake(["-n", "--config", 'grpo={"max_step": 30}'], workflow, check=False)
+    assert proc.returncode != 0
+    assert "grpo.max_step: unknown key (value '30'); did you mean grpo.max_steps?" in proc.stdout
+    assert len(proc.stdout.splitlines()) <= 15, proc.stdout[-3000:]
+
+
+def test_unknown_top_level_key_suggests_the_key(workflow):
+    _assert_rejected(workflow, {"seed": [123]}, "seed: unknown key (value [123]); did you mean seeds?")
 
 
 def test_wrong_value_stops_before_any_job_naming_the_key(workflow):
@@ -73,7 +89,7 @@ def test_wrong_value_stops_before_any_job_naming_the_key(workflow):
 
 
 def test_wrong_type_stops_before_any_job_naming_the_key(workflow):
-    _assert_rejected(workflow, {"grpo": {"max_steps": "many"}}, "max_steps", "many")
+    _assert_rejected(workflow, {"grpo": {"max_steps": "many"}}, "grpo.max_steps: 'many'", "allowed: integer >= 1")
 
 
 def test_grpo_from_sft_without_sft_is_rejected(workflow):
@@ -90,7 +106,7 @@ def test_grpo_from_base_arm_adds_a_seed_branch_without_sft(workflow):
     assert sum(job.rule == "evaluate" for job in jobs) == 8  # base, sft, 3 × grpo_seed, 3 × grpo_from_base_seed
     one = labels(planned_jobs(run_snakemake(["-n", "--configfile", str(extra), "--",
                                              "results/grpo_from_base/seed42/best"], workflow).stdout))
-    assert one == {"commerce_db", "pairs", "base_model", "reward_audit",
+    assert one == {"commerce_db", "pairs", "eval_pairs", "tokenizer_corpus", "base_model", "reward_audit", "label_audit",
                    "grpo[run=grpo_from_base,seed=42]", "select_best[run=grpo_from_base,seed=42]"}
 
 
@@ -123,3 +139,42 @@ def test_one_nested_key_from_the_command_line(workflow):
 def test_grpo_from_base_arm_with_grpo_from_base_is_rejected(workflow):
     _assert_rejected(workflow, {"grpo_from_base": True, "grpo": {"init": "base"},
                                 "sft": {"enabled": False}}, "grpo_from_base")
+
+
+def test_every_rule_explains_itself_in_list_rules(workflow):
+    """`snakemake --list-rules` is the DAG's table of contents: one line per rule (issue 25)."""
+    lines = [line for line in run_snakemake(["--list-rules"], workflow).stdout.splitlines()
+             if line and not line.startswith("Using ")]
+    undocumented = [line for line in lines if not line.endswith(")")]
+    assert len(lines) >= 13 and not undocumented, undocumented
+
+
+def test_every_rule_declares_its_threads():
+    """Each job's libraries are held to the rule's threads (rule_logging); a rule without
+    `threads:` would get 1 whatever it does. `use rule` copies inherit them."""
+    from snakemake_runner import REPO
+
+    blocks = re.split(r"\n(?=rule \w+:|use rule )", "\n".join(
+        p.read_text() for p in sorted((REPO / "rules").glob("*.smk"))))
+    missing = [block.split(":")[0] for block in blocks if block.startswith("rule ") and "\n    threads:" not in block]
+    assert not missing, missing
+
+
+def test_every_rule_that_loads_a_model_asks_for_the_gpu(workflow):
+    jobs = planned_jobs(run_snakemake(["-n", "--", "results/final_report.md", "results/models/merged/grpo/seed42"],
+                                      workflow).stdout)
+    gpu_rules = {job.rule for job in jobs if job.resources.get("gpu") == "1"}
+    assert gpu_rules == {"base_model", "sft", "grpo", "evaluate", "merge"}
+
+
+def test_a_wrong_hub_model_id_fails_in_base_model_naming_the_key(workflow):
+    """Before, base_model "succeeded" writing base.json and the run died in evaluate after a
+    minute of hub retries, never naming model.id (issue 25). No network here: offline mode."""
+    proc = run_snakemake(None, workflow, check=False, shell_line=(
+        """HF_HUB_OFFLINE=1 snakemake --cores 1 --config 'model={"id": "Qwen/Qwen9-does-not-exist"}' """
+        """'sft={"full_parameter": false}' """  # full-parameter SFT is for the embedded model only
+        "-- results/models/base"))
+    assert proc.returncode != 0
+    assert "Error in rule base_model" in proc.stdout
+    assert "model.id: 'Qwen/Qwen9-does-not-exist' is not in model.cache_dir" in proc.stdout  # the log, shown
+    assert not (workflow / "results/models/base").exists()

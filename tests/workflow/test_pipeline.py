@@ -19,7 +19,8 @@ def test_every_stage_leaves_its_artifact(built_test_workflow):
         "results/pairs/train.jsonl", "results/pairs/validation.jsonl", "results/pairs/eval.jsonl",
         "results/pairs/stats.json",
         "results/models/base/base.json",
-        "results/audit/reward_audit.json", "results/audit/reward_audit.md",
+        "results/audit/reward_audit.json", "results/audit/reward_audit.md", "results/audit/passed",
+        "results/audit/label_audit.json", "results/models/tokenizer_corpus.jsonl",
         "results/sft/adapter/adapter_config.json", "results/sft/metrics.csv",
         "results/eval/base.jsonl", "results/eval/sft.jsonl",
         "results/final_report.md", "results/final_report.json",
@@ -112,24 +113,29 @@ def _records(path):
 
 def test_enabling_the_fifth_task_adds_its_pairs_eval_and_report_rows(built_test_workflow, tmp_path):
     """`--config` enabling listing_repair: its pairs, audit, eval stratum and report rows appear; the
-    other tasks' pairs stay exactly as they were (issue 16)."""
+    other tasks' pairs stay exactly as they were (issue 16), and the base model is not rebuilt (issue 25)."""
     wf = tmp_path / "wf"
     shutil.copytree(built_test_workflow, wf, symlinks=True)
     before = {split: _records(wf / f"results/pairs/{split}.jsonl") for split in ("train", "validation", "eval")}
+    base_weights = (wf / "results/models/base/model.safetensors").stat().st_mtime_ns
     proc = run_snakemake(["--cores", "2", "--resources", "gpu=1", *TEST_CONFIG, "--config",
                           'tasks={"listing_repair": {"enabled": true}}', "seeds=[42]"], wf)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    # Enabled but not trained (not in sft.tasks, no grpo.task_mix weight): the run says so (issue 25).
+    assert "tasks.listing_repair: enabled but no stage trains it" in proc.stdout
     for split, old in before.items():
         new = _records(wf / f"results/pairs/{split}.jsonl")
         assert sorted((r for r in new if r["task"] != "listing_repair"), key=lambda r: r["id"]) \
             == sorted(old, key=lambda r: r["id"]), split
         assert any(r["task"] == "listing_repair" for r in new), split
+    assert (wf / "results/models/base/model.safetensors").stat().st_mtime_ns == base_weights
     audit = json.loads((wf / "results/audit/reward_audit.json").read_text())
     assert audit["passed"] and "listing_repair" in audit["tasks"]
     assert {r["task"] for r in _records(wf / "results/eval/grpo_seed42.jsonl")} >= {"listing_repair"}
-    report = json.loads((wf / "results/final_report.json").read_text())
+    reports = wf / "results/report_seeds-42"  # one of the configured seeds: the full report stays
+    report = json.loads((reports / "final_report.json").read_text())
     assert report["tasks"][-1] == "listing_repair"
     assert set(report["rewards"]["tasks"]["listing_repair"]["components"]) == {
         "structure", "edit_accuracy", "collateral", "format"}
     assert any(c["task"] == "listing_repair" and c["arm"] == "grpo_pooled" for c in report["comparisons"])
-    assert "| listing_repair |" in (wf / "results/final_report.md").read_text()
+    assert "| listing_repair |" in (reports / "final_report.md").read_text()

@@ -1,4 +1,4 @@
-"""Per-seed reruns: the README's "Rerunning one seed" commands, run as written (issue 7).
+"""Per-seed reruns: docs/usage.md's "Rerunning one seed" commands, run as written (issue 7).
 
 The study lost two seeds to one VM shutdown; here a seed is rebuilt, restricted, retrained or
 left failed without touching the others. Dry runs prove which jobs a command plans (seconds);
@@ -12,22 +12,23 @@ from planned_jobs import labels, planned_jobs
 from snakemake_runner import REPO, run_snakemake
 
 TEST_CONFIG = ["--configfile", "tests/config/config.yaml"]  # seeds 42 and 123
-UPSTREAM = {"commerce_db", "pairs", "base_model", "reward_audit", "sft"}
+UPSTREAM = {"commerce_db", "pairs", "eval_pairs", "tokenizer_corpus", "base_model", "reward_audit", "label_audit",
+            "sft"}
 
 BUILD_ONE_SEED = "snakemake --cores 1 --resources gpu=1 -- results/grpo/seed123/best"
 ONLY_SOME_SEEDS = "snakemake --cores 1 --resources gpu=1 --config 'seeds=[123]'"
 RETRAIN_ONE_SEED = "snakemake --cores 1 --resources gpu=1 -R results/grpo/seed123/metrics.csv"
 RETRAIN_TO_BEST = "snakemake --cores 1 --resources gpu=1 --forcerun grpo -- results/grpo/seed123/best"
 KEEP_GOING = "snakemake --cores 1 --resources gpu=1 --keep-going"
-# The README's "override one nested key" line.
+# docs/usage.md's "override one nested key" line.
 ONE_NESTED_KEY = """snakemake --cores 1 --resources gpu=1 --config 'grpo={"max_steps": 30}'"""
 COMMANDS = [BUILD_ONE_SEED, ONLY_SOME_SEEDS, RETRAIN_ONE_SEED, RETRAIN_TO_BEST, KEEP_GOING,
             ONE_NESTED_KEY]
 
 
 def _args(command: str, *extra: str) -> list[str]:
-    """The README line's arguments with `extra` (-n, the test config) put before them, so a
-    trailing target or `-R` list stays where the README has it."""
+    """The documented line's arguments with `extra` (-n, the test config) put before them, so a
+    trailing target or `-R` list stays where the guide has it."""
     words = shlex.split(command)
     assert words[0] == "snakemake"
     return [*extra, *TEST_CONFIG, *words[1:]]
@@ -37,10 +38,10 @@ def _plan(command: str, workflow) -> set[str]:
     return labels(planned_jobs(run_snakemake(_args(command, "-n"), workflow).stdout))
 
 
-def test_readme_shows_exactly_these_commands():
-    readme = (REPO / "README.md").read_text()
-    missing = [command for command in COMMANDS if command not in readme]
-    assert not missing, f"README lacks: {missing}"
+def test_the_usage_guide_shows_exactly_these_commands():
+    usage = (REPO / "docs" / "usage.md").read_text()
+    missing = [command for command in COMMANDS if command not in usage]
+    assert not missing, f"docs/usage.md lacks: {missing}"
 
 
 def test_one_seeds_branch_builds_only_that_seed(workflow):

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from planned_jobs import planned_jobs
-from slurm_cluster import jobs_in, start_cluster
+from slurm_cluster import jobs_in
 from snakemake_runner import copy_workflow, run_snakemake
 
 SEEDS = (42, 123, 456)
@@ -27,11 +27,8 @@ SLURM_ARGS = ["--profile", "profiles/slurm", "--slurm-status-command", "squeue",
 
 
 @pytest.fixture(scope="module")
-def slurm_run(tmp_path_factory):
+def slurm_run(slurm_cluster, tmp_path_factory):
     """The whole DAG through SLURM, once: (workflow dir, Snakemake output, SLURM's job records)."""
-    reason = start_cluster()
-    if reason:
-        pytest.skip(f"no local SLURM cluster: {reason}")
     wf = copy_workflow(tmp_path_factory.mktemp("slurm") / "wf")
     try:
         proc = run_snakemake([*SLURM_ARGS, "--configfile", "tests/config/config.yaml",
@@ -97,7 +94,8 @@ def test_the_three_seeds_train_at_once_not_one_after_another(slurm_run):
 @pytest.mark.slurm
 def test_the_report_is_built_through_slurm(slurm_run):
     wf, output, _ = slurm_run
-    for path in ("results/final_report.md", "results/final_report.json"):
+    reports = "results/report_seeds-" + "-".join(map(str, SEEDS))  # not the test config's seeds
+    for path in (f"{reports}/final_report.md", f"{reports}/final_report.json"):
         assert (wf / path).is_file(), path
     for seed in SEEDS:
         assert (wf / f"results/eval/grpo_seed{seed}.jsonl").is_file()

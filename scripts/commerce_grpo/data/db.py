@@ -104,13 +104,16 @@ def connect_read_only(path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def build_commerce_db(db, *, source: str, olist_dir, orders: int, seed: int) -> Path:
-    """Write commerce.db (nine Olist tables, review_facts, the orders_enriched view) to ``db``."""
+def build_commerce_db(db, *, source: str, olist_dir, orders: int, seed: int, labeller=None) -> Path:
+    """Write commerce.db (nine Olist tables, review_facts, the orders_enriched view) to ``db``.
+    ``labeller`` is the ``data.labeller`` section, read in Olist mode only (and required there)."""
     # Imported here: readers of commerce.db (the reward sandbox) need not load pandas and scipy.
     from . import olist, synthetic
 
     if source not in SOURCES:
         raise ValueError(f"data.source must be one of {SOURCES} here ('auto' is resolved by the rule), got {source!r}")
+    if source == "olist" and labeller is None:
+        raise ValueError("Olist mode reads its labels with the data.labeller section: pass labeller=")
     target = Path(db)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -122,7 +125,7 @@ def build_commerce_db(db, *, source: str, olist_dir, orders: int, seed: int) -> 
             if source == "synthetic":
                 insert_frames(con, synthetic.generate(orders, seed))
             else:
-                olist.import_olist(con, olist_dir)
+                olist.import_olist(con, olist_dir, labeller)
             create_views(con)
             _log_counts(con, source)
             con.execute("CHECKPOINT")

@@ -27,17 +27,24 @@ def read_reviews(path) -> dict[str, dict]:
     return rows
 
 
-def read_labels(path) -> dict[str, dict]:
-    """id → labels of one pass; every field of the guide, with an allowed value."""
+def check_labels(labels: dict, where: str) -> dict:
+    """``labels`` holds every field of the guide with an allowed value; else ValueError naming ``where``."""
+    if any(not isinstance(labels[f], bool) for f in (*FLAGS, "would_recommend")) \
+            or labels["complaint_category"] not in CATEGORIES:
+        raise ValueError(f"{where}: flags and would_recommend are true/false, "
+                         f"complaint_category one of {CATEGORIES}")
+    return labels
+
+
+def read_labels(path, key: str = "id") -> dict[str, dict]:
+    """``key`` → labels of one pass; every field of the guide, with an allowed value, once per review."""
     rows = {}
     for number, row in read_jsonl(path):
-        if not isinstance(row, dict) or set(row) != {"id", *LABEL_FIELDS}:
-            raise ValueError(f"{path}:{number}: expected keys id, {', '.join(LABEL_FIELDS)}")
-        bools = [*FLAGS, "would_recommend"]
-        if any(not isinstance(row[f], bool) for f in bools) or row["complaint_category"] not in CATEGORIES:
-            raise ValueError(f"{path}:{number}: flags and would_recommend are true/false, "
-                             f"complaint_category one of {CATEGORIES}")
-        rows[row["id"]] = {f: row[f] for f in LABEL_FIELDS}
+        if not isinstance(row, dict) or set(row) != {key, *LABEL_FIELDS}:
+            raise ValueError(f"{path}:{number}: expected keys {key}, {', '.join(LABEL_FIELDS)}")
+        if row[key] in rows:
+            raise ValueError(f"{path}:{number}: repeated {key} {row[key]!r}")
+        rows[row[key]] = check_labels({f: row[f] for f in LABEL_FIELDS}, f"{path}:{number}")
     return rows
 
 

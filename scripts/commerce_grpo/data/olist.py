@@ -2,23 +2,26 @@
 
 Every column is read as text and cast explicitly to the schema's type, so a malformed value
 fails with the file named instead of being guessed. Olist has no labels for the extraction
-fields: ``review_facts`` is derived from each review's score and comment message by ``labeller``
-(documented in the README and data/labeller/README.md; the synthetic generator knows its facts instead).
+fields: ``review_facts`` is read off each review's score and comment message by the configured
+labeller (``data.labeller``: the rules of ``labeller``, or a model through ``llm_labeller``), both
+following data/labeller/README.md; the synthetic generator knows its facts instead. The label
+audit (``label_audit``) measures them against people before anything trains.
 """
 import csv
 import logging
 from pathlib import Path
+from typing import Mapping
 
 import duckdb
 import pandas as pd
 
-from .labeller import FLAGS, label_review
-from .reviews import CHURN_BASE
+from .labeller import RULES_ORIGIN, churn_risk, label_review
 from .schema import OLIST_TABLES, REVIEW_FACTS
 
 log = logging.getLogger(__name__)
 
-def import_olist(con: duckdb.DuckDBPyConnection, olist_dir: str | Path) -> None:
+
+def import_olist(con: duckdb.DuckDBPyConnection, olist_dir: str | Path, labeller: Mapping) -> None:
     """Load the nine Olist CSVs into the (already created) tables, then fill review_facts."""
     olist_dir = Path(olist_dir)
     for table, (filename, columns) in OLIST_TABLES.items():
@@ -38,7 +41,7 @@ def import_olist(con: duckdb.DuckDBPyConnection, olist_dir: str | Path) -> None:
             raise ValueError(f"{path}: cannot load into table {table!r}: {error}") from error
         rows = con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         log.info("olist: %s ← %s (%d rows)", table, filename, rows)
-    derive_review_facts(con)
+    derive_review_facts(con, labeller)
 
 
 def read_header(path: Path) -> list[str]:
@@ -61,21 +64,24 @@ def _cast(name: str, dtype: str) -> str:
     return f"CAST({value} AS {dtype}) AS {name}"
 
 
-def derive_review_facts(con: duckdb.DuckDBPyConnection) -> None:
+def derive_review_facts(con: duckdb.DuckDBPyConnection, labeller: Mapping) -> None:
     """review_facts from each review's score and comment message (Olist mode only).
 
     The title is not read: the extraction prompt shows the score and the message only, so a
-    label must rest on nothing else (``labeller``). Churn risk follows the synthetic formula.
+    label must rest on nothing else. ``churn_risk`` follows the guide's formula; ``origin`` says
+    which labeller read each row.
     """
     rows = con.execute("SELECT review_id, order_id, review_score, review_comment_message FROM order_reviews "
                        "ORDER BY review_id, order_id").fetchall()
-    facts = []
-    for review_id, order_id, score, message in rows:
-        labels = label_review(int(score), message)
-        issues = sum(labels[flag] for flag in FLAGS)
-        churn = CHURN_BASE.get(int(score), 0.5) + 0.1 * (not labels["would_recommend"]) + 0.05 * issues
-        facts.append({"review_id": review_id, "order_id": order_id, **labels,
-                      "churn_risk": round(min(0.98, max(0.02, churn)), 2), "origin": "heuristic"})
+    reviews = [(int(score), message) for _, _, score, message in rows]
+    if labeller["kind"] == "llm":
+        from .llm_labeller import LlmLabeller
+
+        read = LlmLabeller(labeller["llm"]).label_reviews(reviews)
+    else:
+        read = [(label_review(score, message), RULES_ORIGIN) for score, message in reviews]
+    facts = [{"review_id": review_id, "order_id": order_id, **labels, "churn_risk": churn_risk(score, labels),
+              "origin": origin} for (review_id, order_id, _, _), (score, _), (labels, origin) in zip(rows, reviews, read)]
     columns = [name for name, _ in REVIEW_FACTS]
     frame = pd.DataFrame(facts, columns=columns)
     con.register("facts_frame", frame)

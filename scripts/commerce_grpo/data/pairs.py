@@ -18,11 +18,11 @@ import numpy as np
 
 from .. import tasks as registry
 from ..files import write_atomic, write_jsonl
+from ..tasklib.candidates import Candidate
 from .db import attach_read_only, reading_commerce_db
 from .pair_files import SPLITS, check_pair_file, read_pairs, read_stats  # noqa: F401 (re-exported)
 from . import labelled_set
 from .ptbr import normalize_text
-from .tasks.base import Candidate
 from .text_stats import comment_stats
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,9 @@ COVERAGE_KEYS = ("category", "state", "intent", "template", "score")  # stats.js
 
 def build_pairs(db, *, outputs: dict, seed: int, scale: float, tasks: dict,
                 labelled_dir=labelled_set.SET_DIR) -> dict[str, list[dict]]:
-    """Write outputs["train"|"validation"|"eval"] (jsonl) and outputs["stats"] (json).
+    """Write those of outputs["train"|"validation"|"eval"] (jsonl) and outputs["stats"] (json) that
+    are given: every split is drawn each time (eval first), so each file is the same whichever
+    rule writes it.
 
     ``tasks`` is the config's ``tasks`` section (the enabled tasks and their counts; ``scale``
     multiplies the train counts). ``labelled_dir`` is the folder of the hand-labelled reviews; the
@@ -61,11 +63,13 @@ def build_pairs(db, *, outputs: dict, seed: int, scale: float, tasks: dict,
     for index, split in enumerate(SPLITS):
         order = np.random.default_rng([seed, 100 + index]).permutation(len(records[split]))
         records[split] = [records[split][i] for i in order]
-        _write_checked(outputs[split], records[split], split)
-    stats = {"source": source_of(database)} | pair_stats(records, chosen) | {
-        "database": database, "text": comment_stats(texts), "labeller": labeller_summary(labelled_dir)}
-    write_atomic(outputs["stats"], json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
-    read_stats(outputs["stats"])
+        if split in outputs:
+            _write_checked(outputs[split], records[split], split)
+    if "stats" in outputs:
+        stats = {"source": source_of(database)} | pair_stats(records, chosen) | {
+            "database": database, "text": comment_stats(texts), "labeller": labeller_summary(labelled_dir)}
+        write_atomic(outputs["stats"], json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
+        read_stats(outputs["stats"])
     log.info("pairs: %s", {s: len(r) for s, r in records.items()})
     return records
 

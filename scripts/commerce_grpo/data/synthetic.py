@@ -176,6 +176,7 @@ def _orders(rng, n: int, customers: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
         "group": np.where(~is_delivered, "undelivered", np.where(lateness > 0, "late", "on_time")),
         "days_late": np.maximum(lateness, 0),
         "days_early": np.maximum(-lateness, 0),
+        "purchased": purchase,
         "delivered": delivered,
         "estimated": estimated,
     })

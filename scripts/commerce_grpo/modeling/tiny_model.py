@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import random
+import re
 from pathlib import Path
 
 import duckdb
@@ -21,6 +22,7 @@ from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
 from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX, Qwen2Tokenizer
 
 from commerce_grpo.data.pair_files import read_pairs
+from commerce_grpo.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -44,33 +46,34 @@ CHAT_TEMPLATE = (
     "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
 )
 
-# Generic text for pretraining and the tokenizer: free text and rows rendered as JSON, like the
-# web text a real base model has seen. Not the task chats.
+# Generic text for pretraining and the tokenizer: review comments with their star rating, and
+# order rows as JSON, like the web text a real base model has seen. Not the task chats, and no
+# label but the star. Each comment comes twice, the rating before it ("Avaliação (nota 2/5): ...",
+# what follows depends on the rating) and after it ("... (nota 2/5)", the rating depends on what
+# came before): both ask the model to read a short text it is conditioned on, which a corpus of
+# mostly order rows with 32-hex-digit ids never did (after SFT the model gave every review the
+# same extraction answer). Order rows leave out their ids and the comment the reviews hold.
 REVIEW_SQL = """
-    SELECT review_comment_title, review_comment_message, review_score
+    SELECT review_comment_message, review_score
     FROM order_reviews
     WHERE review_comment_message IS NOT NULL AND length(trim(review_comment_message)) > 0
 """
-ORDERS_SQL = "SELECT * FROM orders_enriched USING SAMPLE 2000 ROWS (reservoir, 7)"
+ORDERS_SQL = "SELECT * FROM orders_enriched USING SAMPLE 200 ROWS (reservoir, 7)"
+ORDER_COLUMNS_LEFT_OUT = re.compile(r"_id$|^review_comment_message$")
 
 
 def generic_texts(db: str | Path) -> list[str]:
-    """Review comments and `orders_enriched` rows (as JSON and as SQL) from commerce.db."""
+    """Review comments with their rating (each twice, see above) and `orders_enriched` rows as JSON."""
     with duckdb.connect(str(db), read_only=True) as con:
         reviews = con.execute(REVIEW_SQL).fetchall()
         orders = con.execute(ORDERS_SQL).df()
-    texts = [
-        f"{title}. {message} (nota {score}/5)" if title else f"{message} (nota {score}/5)"
-        for title, message, score in reviews
-    ]
-    for row in orders.to_dict(orient="records"):
-        record = {key: _json_safe(value) for key, value in row.items()}
-        texts.append(json.dumps(record, ensure_ascii=False))
-        texts.append(
-            "SELECT * FROM orders_enriched WHERE order_id = '{}'; -- {} {}".format(
-                record.get("order_id"), record.get("customer_city"), record.get("product_category")
-            )
-        )
+    texts = []
+    for message, score in reviews:
+        message = message.strip()
+        texts += [f"Avaliação (nota {score}/5): {message}", f"{message} (nota {score}/5)"]
+    texts += [json.dumps({key: _json_safe(value) for key, value in row.items()
+                          if not ORDER_COLUMNS_LEFT_OUT.search(key)}, ensure_ascii=False)
+              for row in orders.to_dict(orient="records")]
     if not texts:
         raise ValueError(f"{db}: no review comments and no orders_enriched rows to pretrain on")
     return texts
@@ -174,7 +177,9 @@ def pretrain(model, tokenizer, texts: list[str], *, steps: int, learning_rate: f
     )
     model.train()
     losses = []
-    for _ in range(steps):
+    progress = Progress("pretraining", steps)
+    progress.begin(f"torch threads {torch.get_num_threads()}")
+    for step in range(steps):
         starts = torch.randint(0, len(data) - seq_len + 1, (batch_size,), generator=generator)
         batch = torch.stack([data[s : s + seq_len] for s in starts.tolist()])
         loss = model(input_ids=batch, labels=batch).loss  # the model shifts labels itself
@@ -184,6 +189,7 @@ def pretrain(model, tokenizer, texts: list[str], *, steps: int, learning_rate: f
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         losses.append(loss.item())
+        progress.update(step + 1)
     model.eval()
     return losses
 

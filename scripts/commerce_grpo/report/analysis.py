@@ -1,27 +1,26 @@
-"""What the report concludes: paired comparisons, seed summaries, per-task diagnosis, examples.
-
-Arms: ``base``, ``sft``, and per-seed GRPO arms (``commerce_grpo.arms``: ``grpo_seed{N}``, and
-``grpo_from_base_seed{N}`` when configured). Each GRPO run is also pooled: each prompt's mean reward
-over the seeds that finished (``grpo_pooled``), so prompts stay the independent unit of the test.
+"""What the report concludes: seed summaries, per-task diagnosis, the final model's scenario, examples.
 
 Each comparison names the training stage it credits (L-stats): SFT vs base credits SFT, a GRPO arm
 vs the arm it started from credits GRPO alone, a GRPO arm that started from SFT vs base credits the
 whole recipe. The diagnosis of what GRPO did reads only GRPO vs its init arm, so SFT's gains are
-never credited to GRPO and a regression below the init arm is reported as one.
+never credited to GRPO and a regression below the init arm is reported as one. It knows its limits:
+a task where every output of both arms scores one value is "not testable", a threshold whose cut-off
+lies inside the 95 % interval of the value it is compared with is reported as borderline, and a
+direction shared by every seed is said even when it is not significant.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from commerce_grpo import stats
-from commerce_grpo.arms import RUNS, init_arm, parse_arm
-from commerce_grpo.report.scoring import ordered_tasks
+from commerce_grpo.arms import init_arm
+from commerce_grpo.report.blindness import INPUT_READ_SHARE
+from commerce_grpo.report.scores import OVERALL, Arms
 
-OVERALL = "overall"
 # The stage each comparison credits, by (arm kind, baseline): the report prints these words.
 STAGES = {
     "sft": "SFT (SFT vs base)",
@@ -50,8 +49,12 @@ WEAK_TASK_CAUSE = {
 
 RULES = (
     "reward problem if the reward audit failed the task (reward vs mean rater score, adversarial ranking)",
-    "improved if GRPO beats the arm it started from after Holm (exact one-sided test, positive Δ)",
-    "worse if GRPO is below the arm it started from after Holm (the opposite one-sided test, negative Δ)",
+    "not testable if every output of both arms scores one and the same value: the reward tells nothing apart",
+    "improved if GRPO beats the arm it started from under the test plan (adjusted p < α, positive Δ); "
+    f"**data-blind gain** instead when less than {INPUT_READ_SHARE:.0%} of that gain reads the input (the rise "
+    "in input sensitivity over the gain: the same outputs scored against another prompt of the same kind keep "
+    "the rest)",
+    "worse if GRPO is below the arm it started from under a two-sided plan (adjusted p < α, negative Δ)",
     f"a task whose GRPO mean is below {WEAK_TASK} follows the handoff's Scenario C: extraction → reward problem, "
     "sql_qa → capacity ceiling, insights → data starvation (push → data starvation, L-minority); a task the "
     "handoff does not name goes on to the next rules",
@@ -60,81 +63,10 @@ RULES = (
     f"data starvation if the task has fewer than {CRITICAL_MASS} training prompts (L-minority) or its validation "
     "reward peaked at the last evaluation in most seeds",
     "otherwise capacity ceiling (L-capacity)",
+    "a cut-off inside the 95 % interval of the value compared with it (t interval of a mean, Wilson interval of a "
+    "share, bootstrap interval of the read share) is named borderline; a direction every seed shares is named "
+    "even when it is not significant",
 )
-
-
-@dataclass(frozen=True)
-class Arms:
-    """The arms that produced eval files, grouped: seed arms per GRPO run, in seed order."""
-
-    scores: dict[str, dict[str, dict[str, float]]]  # arm → task|overall → id → reward
-    groups: dict[str, dict[int, str]]  # GRPO run → seed → arm
-
-    @classmethod
-    def from_records(cls, evals: dict[str, dict[str, dict]]) -> "Arms":
-        scores, groups = {}, {}
-        for arm, records in evals.items():
-            by_task = {OVERALL: {}}
-            for record in records.values():
-                by_task.setdefault(record["task"], {})[record["id"]] = float(record["reward"])
-                by_task[OVERALL][record["id"]] = float(record["reward"])
-            scores[arm] = by_task
-            run, seed = parse_arm(arm)
-            if seed is not None:
-                groups.setdefault(run, {})[seed] = arm
-        groups = {run: dict(sorted(groups[run].items())) for run in RUNS if run in groups}
-        for group, seeds in groups.items():
-            pooled = {
-                part: stats.pool_seeds([scores[arm][part] for arm in seeds.values()])
-                for part in scores[next(iter(seeds.values()))]
-            }
-            scores[pooled_arm(group)] = pooled
-        return cls(scores=scores, groups=groups)
-
-    def tasks(self) -> list[str]:
-        present = self.scores.get("base", next(iter(self.scores.values())))
-        return ordered_tasks(part for part in present if part != OVERALL)
-
-    @property
-    def main_group(self) -> str | None:
-        """The run the study's table shows: GRPO (from ``grpo.init``), else the first configured run."""
-        return "grpo" if "grpo" in self.groups else next(iter(self.groups), None)
-
-
-def pooled_arm(group: str) -> str:
-    return f"{group}_pooled"
-
-
-def families(arms: Arms, grpo_init: str) -> list[tuple[str, str, str]]:
-    """(arm, baseline, stage credited) of every test, each pair one Holm family over the tasks.
-
-    SFT vs base; every GRPO arm (pooled and per seed) vs the arm it started from; a GRPO arm that
-    started from SFT also vs base (the whole recipe, the study's table); GRPO-from-base vs SFT.
-    """
-    result = []
-    if "sft" in arms.scores and "base" in arms.scores:
-        result.append(("sft", "base", "sft"))
-    for group, seeds in arms.groups.items():
-        start = init_arm(group, grpo_init)
-        for arm in [pooled_arm(group), *seeds.values()]:
-            if start in arms.scores:
-                result.append((arm, start, "grpo"))
-            if start != "base" and "base" in arms.scores:
-                result.append((arm, "base", "sft+grpo"))
-            if start == "base" and "sft" in arms.scores:
-                result.append((arm, "sft", "recipe"))
-    return result
-
-
-def comparisons(arms: Arms, *, grpo_init: str, bootstrap_samples: int, seed: int) -> list[stats.Comparison]:
-    """Per task (Holm-adjusted within each arm/baseline family) and overall (a single test)."""
-    result = []
-    for arm, baseline, stage in families(arms, grpo_init):
-        def test(part: str) -> stats.Comparison:
-            return stats.compare(arms.scores[arm][part], arms.scores[baseline][part], arm=arm, baseline=baseline,
-                                 task=part, stage=stage, bootstrap_samples=bootstrap_samples, seed=seed)
-        result += [*stats.adjust([test(task) for task in arms.tasks()]), test(OVERALL)]
-    return result
 
 
 def find(comparisons_: list[stats.Comparison], arm: str, baseline: str, task: str) -> stats.Comparison | None:
@@ -204,9 +136,17 @@ def validation_trend(histories: dict[str, pd.DataFrame], task: str) -> dict | No
     }
 
 
-def insensitive_share(task: str, init: dict[str, dict], tuned_arms: list[dict[str, dict]]) -> float | None:
-    """Share of (prompt, seed) pairs where the GRPO text differs from its init arm's but the partial
-    reward ties.
+def trained_tasks(tasks: Iterable[str], *, sft_tasks: Iterable[str], task_mix: Mapping[str, float] | None) -> dict:
+    """Which stage trained each task: SFT when it is among ``sft.tasks`` (none when SFT is off), GRPO
+    when its ``grpo.task_mix`` weight is positive (a null mix draws the pool's own mix: every task).
+    The diagnosis carries it as evidence, the hook of a "not trained" verdict."""
+    sft = set(sft_tasks)
+    return {task: {"sft": task in sft, "grpo": task_mix is None or task_mix.get(task, 0) > 0} for task in tasks}
+
+
+def insensitive_share(task: str, init: dict[str, dict], tuned_arms: list[dict[str, dict]]) -> tuple[float, int] | None:
+    """(share, pairs): the share of (prompt, seed) pairs where the GRPO text differs from its init
+    arm's but the partial reward ties, and how many pairs there were.
 
     Ties between identical texts say the model did not change, and ties at 0 or 1 are floor and
     ceiling (two useless or two perfect answers); a tie strictly between them, on different texts,
@@ -217,71 +157,135 @@ def insensitive_share(task: str, init: dict[str, dict], tuned_arms: list[dict[st
         return None
     blind = sum(b["completion"] != t["completion"] and b["reward"] == t["reward"] and 0 < b["reward"] < 1
                 for b, t in pairs)
-    return blind / len(pairs)
+    return blind / len(pairs), len(pairs)
+
+
+def seed_direction(deltas: Mapping[int, float]) -> str | None:
+    """"up" or "down" when every seed (two at least) moved the same way, else None."""
+    values = list(deltas.values())
+    if len(values) < 2:
+        return None
+    if all(v > 0 for v in values):
+        return "up"
+    if all(v < 0 for v in values):
+        return "down"
+    return None
+
+
+def borderline(name: str, value: float, interval, cutoff: float) -> str | None:
+    """A note when ``cutoff`` lies inside the 95 % ``interval`` of ``value``: the rule could go either way."""
+    if interval is None or not all(v is not None and math.isfinite(v) for v in interval):
+        return None
+    low, high = interval
+    if low <= cutoff <= high:
+        return (f"borderline: {name} {value:.3f}, 95 % interval [{low:.3f}, {high:.3f}] holds the cut-off "
+                f"{cutoff:g}")
+    return None
 
 
 def diagnose(task: str, *, comparison: stats.Comparison | None, alpha: float, audit: dict | None,
-             train_prompts: int | None, trend: dict | None, insensitive: float | None) -> dict:
+             train_prompts: int | None, trend: dict | None, insensitive: tuple[float, int] | None,
+             seed_deltas: Mapping[int, float], mean_interval: tuple[float, float] | None, blind: dict | None,
+             trained: dict | None) -> dict:
     """The handoff's decision tree for one task, on GRPO vs the arm it started from.
 
     ``comparison`` is the pooled GRPO arm vs its init arm (never vs base: that would credit GRPO
-    with SFT's gains); ``audit`` is the task's entry of the reward audit summary.
+    with SFT's gains); ``audit`` is the task's entry of the reward audit summary; ``seed_deltas`` each
+    seed's Δ vs the init arm; ``mean_interval`` the t interval of the pooled GRPO mean;
+    ``insensitive`` (share, pairs) from :func:`insensitive_share`; ``blind`` the
+    ``blindness.data_blind`` figures of the gain (None without swaps or without a gain);
+    ``trained`` the task's :func:`trained_tasks` entry.
     """
+    c = comparison
+    share, pairs = insensitive if insensitive else (None, 0)
+    direction = seed_direction(seed_deltas)
     evidence = {
-        "arm": comparison.arm if comparison else None,
-        "init_arm": comparison.baseline if comparison else None,
-        "grpo_mean": comparison.mean_arm if comparison else None,
-        "init_mean": comparison.mean_baseline if comparison else None,
-        "delta": comparison.delta if comparison else None,
-        "p_holm": comparison.p_holm if comparison else None,
-        "p_holm_less": comparison.p_holm_less if comparison else None,
-        "same_reward_different_text": insensitive,
+        "arm": c.arm if c else None,
+        "init_arm": c.baseline if c else None,
+        "grpo_mean": c.mean_arm if c else None,
+        "grpo_mean_ci95": mean_interval,
+        "init_mean": c.mean_baseline if c else None,
+        "delta": c.delta if c else None,
+        "p_adjusted": c.p_adjusted if c else None,
+        "outcome": stats.outcome(c, alpha) if c else None,
+        "seed_deltas": dict(seed_deltas),
+        "seed_direction": direction,
+        "same_reward_different_text": share,
+        "same_reward_pairs": pairs,
+        "read_share": blind["read_share"] if blind else None,
+        "read_share_ci95": blind["read_share_ci95"] if blind else None,
         "audit_spearman": audit["spearman_mean"] if audit else None,
         "audit_passed": audit["passed"] if audit else None,
         "train_prompts": train_prompts,
+        "trained": trained,
         "validation_gain": trend["gain_first_to_best"] if trend else None,
         "validation_best_at_last_eval": f"{trend['best_at_last_eval']}/{trend['seeds']}" if trend else None,
     }
-    if comparison is None:
+    if c is None:
         return {"task": task, "verdict": "not evaluated", "reason": "no GRPO arm and its init arm both finished",
-                "evidence": evidence}
-    init = comparison.baseline
+                "evidence": evidence, "notes": []}
+    init, outcome = c.baseline, evidence["outcome"]
+    notes = []
     if audit is not None and not audit["passed"]:
         verdict, reason = "reward problem", (
             "the reward audit failed this task (" + "; ".join(audit["reasons"] or ["no reason recorded"])
             + "): fix the reward before training more (L-reward-audit); a gain in such a reward is no evidence")
-    elif stats.significant(comparison, alpha):
+    elif outcome == "not testable":
+        verdict, reason = "not testable", (
+            f"every output of GRPO and {init} scores {c.mean_arm:.3g}: the reward tells none of them apart, so "
+            "this task says nothing either way about GRPO")
+    elif outcome == "better":
         verdict, reason = "improved", (
-            f"GRPO beats {init}, the arm it started from, after Holm (p_holm = {comparison.p_holm:.3g} < {alpha}, "
-            f"Δ = {comparison.delta:+.3f}): GRPO reshaped how the model answers this task")
-    elif stats.worse(comparison, alpha):
+            f"GRPO beats {init}, the arm it started from (p adjusted = {c.p_adjusted:.3g} < {alpha}, "
+            f"Δ = {c.delta:+.3f}): GRPO reshaped how the model answers this task")
+        if blind is not None:
+            notes.append(borderline("share of the gain that reads the input", blind["read_share"],
+                                    blind["read_share_ci95"], INPUT_READ_SHARE))
+            if blind["data_blind"]:
+                verdict, reason = "data-blind gain", (
+                    f"GRPO beats {init} (p adjusted = {c.p_adjusted:.3g}, Δ = {c.delta:+.3f}), but scored against "
+                    f"another prompt of the same kind the same outputs keep {blind['gain_swapped']:+.3f} of the "
+                    f"{blind['gain']:+.3f} gain: only {blind['read_share']:.0%} of it reads the input "
+                    f"(< {INPUT_READ_SHARE:.0%}). The reward pays a per-kind template; fix the reward (L-reward-spec)")
+    elif outcome == "worse":
         verdict, reason = "worse", (
-            f"GRPO is below {init}, the arm it started from, after Holm (opposite one-sided test, "
-            f"p_holm = {comparison.p_holm_less:.3g} < {alpha}, Δ = {comparison.delta:+.3f}): GRPO undid part of "
-            "what the init arm could do on this task")
-    elif comparison.mean_arm < WEAK_TASK and task in WEAK_TASK_CAUSE:
-        verdict = WEAK_TASK_CAUSE[task]
-        reason = (f"no significant change from {init}, and the task lags (GRPO mean {comparison.mean_arm:.3f} < "
-                  f"{WEAK_TASK}); the handoff's Scenario C routes a lagging {task} task to: {verdict}")
-    elif insensitive is not None and insensitive >= INSENSITIVE_SHARE:
-        verdict, reason = "reward problem", (
-            f"on {insensitive:.0%} of prompts the GRPO answer differs from {init}'s but gets the same partial "
-            "reward: the reward is too coarse to tell them apart (L-reward-spec)")
-    elif (train_prompts is not None and train_prompts < CRITICAL_MASS) or (
-        trend and trend["best_at_last_eval"] * 2 > trend["seeds"]
-    ):
-        verdict = "data starvation"
-        reason = (f"no significant change from {init}; {train_prompts} training prompts (critical mass ≈ "
-                  f"{CRITICAL_MASS}, L-minority)"
-                  if train_prompts is not None and train_prompts < CRITICAL_MASS
-                  else f"no significant change from {init}; the validation reward was still at its best at the "
-                       "last evaluation in most seeds")
+            f"GRPO is below {init}, the arm it started from (p adjusted = {c.p_adjusted:.3g} < {alpha}, "
+            f"Δ = {c.delta:+.3f}): GRPO undid part of what the init arm could do on this task")
     else:
-        verdict, reason = "capacity ceiling", (
-            f"no significant change from {init} with enough prompts, a reward that passed the audit and a "
-            "validation reward that stopped rising: GRPO reshapes expression but cannot add a capability "
-            "(L-capacity)")
-    return {"task": task, "verdict": verdict, "reason": reason, "evidence": evidence}
+        notes.append(borderline(f"GRPO mean (cut-off of a lagging task {WEAK_TASK})", c.mean_arm, mean_interval,
+                                WEAK_TASK))
+        if c.mean_arm < WEAK_TASK and task in WEAK_TASK_CAUSE:
+            verdict = WEAK_TASK_CAUSE[task]
+            reason = (f"no significant change from {init}, and the task lags (GRPO mean {c.mean_arm:.3f} < "
+                      f"{WEAK_TASK}); the handoff's Scenario C routes a lagging {task} task to: {verdict}")
+        else:
+            if share is not None:
+                notes.append(borderline("share of same reward, different text", share,
+                                        stats.wilson(round(share * pairs), pairs), INSENSITIVE_SHARE))
+            if share is not None and share >= INSENSITIVE_SHARE:
+                verdict, reason = "reward problem", (
+                    f"on {share:.0%} of prompts ({round(share * pairs)}/{pairs}) the GRPO answer differs from "
+                    f"{init}'s but gets the same partial reward: the reward is too coarse to tell them apart "
+                    "(L-reward-spec)")
+            elif (train_prompts is not None and train_prompts < CRITICAL_MASS) or (
+                    trend and trend["best_at_last_eval"] * 2 > trend["seeds"]):
+                verdict = "data starvation"
+                reason = (f"no significant change from {init}; {train_prompts} training prompts (critical mass ≈ "
+                          f"{CRITICAL_MASS}, L-minority)"
+                          if train_prompts is not None and train_prompts < CRITICAL_MASS
+                          else f"no significant change from {init}; the validation reward was still at its best "
+                               "at the last evaluation in most seeds")
+            else:
+                verdict, reason = "capacity ceiling", (
+                    f"no significant change from {init} with enough prompts, a reward that passed the audit and a "
+                    "validation reward that stopped rising: GRPO reshapes expression but cannot add a capability "
+                    "(L-capacity)")
+        if direction:
+            deltas = "/".join(f"{d:+.3f}" for d in seed_deltas.values())
+            notes.append(f"every seed moved {direction} ({deltas} vs {init}), not significant")
+    notes = [n for n in notes if n]
+    return {"task": task, "verdict": verdict, "reason": reason + "".join(f"; {n}" for n in notes),
+            "evidence": evidence, "notes": notes}
 
 
 def scenario(comparisons_: list[stats.Comparison], arm: str | None, tasks: list[str], alpha: float) -> dict:

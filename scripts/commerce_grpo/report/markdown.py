@@ -10,27 +10,33 @@ import math
 import re
 
 from commerce_grpo import tasks as registry
-from commerce_grpo.report.analysis import OVERALL
+from commerce_grpo.report.scores import OVERALL
 
 REAL_RECIPE = "snakemake --configfile config/tucano2-0.5b.yaml --cores 1 --resources gpu=1"
 
 
 def render(report: dict) -> str:
+    """The answer first (banner, summary, plan), then what it rests on, then everything else."""
     sections = [
-        f"# commerce-grpo final report — {report['header']['run_name']}",
-        _banner(report),
-        _header(report["header"]),
+        f"# commerce-grpo final report — {report['header']['run_name']}\n" + _banner(report),
+        _answer(report),
+        _plan(report["plan"]),
+        _noise(report),
+        _blindness(report),
+        _results(report),
+        _diagnosis(report["scenario"], report["diagnosis_rules"], report["diagnosis"]),
+        _curves(report["figures"], report["figure_notes"]),
+        _entropy(report.get("entropy")),
+        _best(report["best"]),
+        _header(report),
         _data(report["data"]),
         _rewards(report["tasks"], report["rewards"]),
         _audit(report["audit"]),
-        _curves(report["figures"]),
-        _entropy(report.get("entropy")),
-        _best(report["best"]),
-        _results(report),
-        _diagnosis(report["scenario"], report["diagnosis_rules"], report["diagnosis"]),
         _examples(report["examples"]),
         _method(report["statistics"]),
-        "## Rebuild\n\n```bash\n" + report["rebuild_command"] + "\n```",
+        "## Rebuild\n\nThe effective config of this run (every `--configfile` and `--config` merged) is "
+        f"`{report['effective_config']}`; this command rebuilds this report from it:\n\n```bash\n"
+        + report["rebuild_command"] + "\n```",
     ]
     return "\n\n".join(s for s in sections if s) + "\n"
 
@@ -42,24 +48,113 @@ DATA_SOURCES = {
 
 
 def _banner(report: dict) -> str:
-    """What the numbers are about: data source and reward preset always, the LLM judge when GRPO trained
-    on it, the demo caveat on demo runs."""
-    data = DATA_SOURCES[report["data_source"]]
+    """One line: demo or not, data, reward preset (and judge), seeds (a subset said loudly), k."""
     judge = report["rewards"]["judge"]
-    lines = [f"> Data: {data}. Rewards: preset `{report['rewards']['preset']}` (`rewards.preset`); every reward "
-             "below is that preset's score."
-             + (f" GRPO also trained on the LLM judge `{judge['model']}` (weight {judge['weight']:g}), which eval "
-                "and validation rewards leave out." if judge["enabled"] else "")]
-    if report["demo"]:
-        lines.append(
-            "> **Demo run.** This report comes from the embedded tiny model "
-            f"(`model.id: {report['header']['model']}`) and a few CPU training steps: it shows that every "
-            "stage works end to end, not what GRPO does for a real model. "
-            f"Run the real recipe (Tucano2-0.5B, the study's V4.2) with `{REAL_RECIPE}`.")
-    return "\n>\n".join(lines)
+    seeds = report["seeds"]
+    parts = [("**Demo run** of the embedded tiny model: it shows that every stage works, not what GRPO does "
+              f"for a real model (`{REAL_RECIPE}` runs the real recipe)") if report["demo"] else "Run",
+             f"data: {DATA_SOURCES[report['data_source']]}",
+             f"rewards: preset `{report['rewards']['preset']}` (`rewards.preset`)"
+             + (f"; GRPO also trained on the LLM judge `{judge['model']}` (weight {judge['weight']:g}), which eval "
+                "and validation rewards leave out" if judge["enabled"] else ""),
+             f"seeds {_seeds(seeds['run'])}" + (
+                 f" — **a subset of the configured seeds {_seeds(seeds['configured'])}** (`--config seeds=...`); "
+                 "the full report is elsewhere and untouched" if seeds["subset"] else ""),
+             f"{report['samples_per_prompt']} sample(s) per eval prompt"]
+    return "> " + " · ".join(parts) + "."
 
 
-def _header(header: dict) -> str:
+def _seeds(seeds: list) -> str:
+    return ", ".join(map(str, seeds)) or "none"
+
+
+OUTCOME = {"better": "**better**", "worse": "**worse**", "no significant difference": "no significant difference",
+           "not testable": "not testable"}
+ARROWS = {1: "↑", -1: "↓", 0: "="}
+
+
+def _answer(report: dict) -> str:
+    """At most ~12 lines: the primary family's rows (per task and OVERALL) and the notes they need."""
+    summary, plan = report["summary"], report["plan"]
+    if not summary["rows"]:
+        return "## Answer\n\nNo primary comparison: the main GRPO run or its baseline did not finish."
+    arm, baseline = summary["arm"], summary["baseline"]
+    first = summary["rows"][0]
+    lines = [f"## Answer: `{arm}` (seeds {_seeds(summary['seeds'])} pooled) vs `{baseline}`",
+             f"Primary family ({plan['primary']}), {plan['direction']} exact Wilcoxon, Holm over the "
+             f"{first['family_size']} of {len(summary['rows'])} tests with an untied pair ({plan['overall']}), "
+             f"α {plan['alpha']}; Δ's interval: {first['interval_kind']}.",
+             "",
+             f"| Task | {baseline} | {arm} | Δ [95 % interval] | p adjusted | seeds agreeing | outcome |",
+             "|---|---|---|---|---|---|---|"]
+    for row in summary["rows"]:
+        interval = row["interval"]
+        cell = f"{row['delta']:+.3f}" + (f" [{interval[0]:+.3f}, {interval[1]:+.3f}]" if interval else "")
+        outcome = OUTCOME[row["outcome"]] + (", data-blind" if row["data_blind"] else "")
+        lines.append(f"| {_task(row['task'])} | {_num(row['mean_baseline'])} | {_num(row['mean_arm'])} | {cell} | "
+                     f"{_p(row['p_adjusted'])} | {row['seeds_agreeing']}/{row['seeds']} {ARROWS[row['direction']]} | "
+                     f"{outcome} |")
+    notes = [f"{row['task']}: {note}" for row in summary["rows"] for note in row["notes"]]
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
+    return "\n".join(lines)
+
+
+def _plan(plan: dict) -> str:
+    return "## Test plan (`report.plan`)\n\n" + "\n".join(f"- {line}" for line in plan["lines"])
+
+
+def _noise(report: dict) -> str:
+    """Within-prompt (sampling) sd beside between-prompt sd per arm and task, and the seeds' spread."""
+    noise, tasks = report["noise"], [*report["tasks"], OVERALL]
+    arms = list(noise)
+    spread = {(r["group"], r["task"]): r["sd"] for r in report["seed_summary"]}
+    groups = list(report["arms"]["groups"])
+    rows = [(_task(task), *(f"{_num(noise[a][task]['within_sd'])} / {_num(noise[a][task]['between_sd'])}"
+                            for a in arms), *(_num(spread.get((g, task))) for g in groups))
+            for task in tasks]
+    k = report["samples_per_prompt"]
+    return (f"## Noise\n\nPer arm, sd within a prompt (its {k} samples at the eval decoding; n/a with one "
+            "sample) / sd between prompts (of the per-prompt scores the test pairs); per GRPO run, the sd of the "
+            "task mean between seeds.\n\n"
+            + _table(["Task", *(f"`{a}` within / between" for a in arms),
+                      *(f"`{g}` between seeds" for g in groups)], rows))
+
+
+def _blindness(report: dict) -> str:
+    """Input sensitivity and verbatim repeats per arm and task; the data-blind rule and its figures."""
+    sensitivity, tasks = report["input_sensitivity"], [*report["tasks"], OVERALL]
+    text = ("## Does the gain read the input?\n\nEvery eval output is also scored against another eval prompt "
+            "of the same kind (push: same intent; extraction: same star rating; others: same template; a fixed "
+            "derangement). Per arm and task: input sensitivity = mean r(output, its prompt) − mean r(output, "
+            "the other prompt) · share of outputs repeated verbatim for another prompt of the task. An answer "
+            "that reads its prompt loses on the other one; a template loses nothing and repeats itself.\n\n")
+    if not any(v[OVERALL]["pairs"] for v in sensitivity.values()):
+        return text + ("No eval prompt has another prompt of its kind, so there is no input sensitivity to show. "
+                       "Outputs repeated verbatim for another prompt: "
+                       + ", ".join(f"`{a}` {_pct(v[OVERALL]['repeated_share'])}" for a, v in sensitivity.items()) + ".")
+    text += _table(["Arm", *(_task(t) for t in tasks)],
+                   [(f"`{arm}`", *(f"{_num(v[t]['sensitivity'], signed=True)} · {_pct(v[t]['repeated_share'])}"
+                                   for t in tasks)) for arm, v in sensitivity.items()])
+    outcomes = {row["task"]: row["outcome"] for row in report["summary"]["rows"]}
+    gains = [(task, g) for task, g in report["data_blind"]["primary"].items() if g]
+    if gains:
+        text += (f"\n\nOf each gain of `{report['summary']['arm']}` over `{report['summary']['baseline']}`, the "
+                 "part that reads the input is the rise in input sensitivity; a significant gain with less than "
+                 f"{report['data_blind']['cutoff']:.0%} of it reading the input is a **data-blind gain**:\n\n"
+                 + _table(["Task", "gain", "gain scored on the other prompt", "share reading the input [95 %]",
+                           "data-blind gain?"],
+                          [(t, _num(g["gain"], signed=True), _num(g["gain_swapped"], signed=True),
+                            (f"{_pct(g['read_share'])} [{_pct(g['read_share_ci95'][0])}, "
+                             f"{_pct(g['read_share_ci95'][1])}]" + (" (borderline)" if g["borderline"] else ""))
+                            if outcomes[t] == "better" else "—",  # a share of a gain within noise is noise
+                            ("yes" if g["data_blind"] else "no") if outcomes[t] == "better"
+                            else "— (gain not significant)") for t, g in gains]))
+    return text
+
+
+def _header(report: dict) -> str:
+    header = report["header"]
     rows = [
         ("Model", f"`{header['model']}`"),
         ("Backend", f"{header['backend_config']} → {_join(header['backend'])}"),
@@ -70,7 +165,10 @@ def _header(header: dict) -> str:
         ("Eval decoding", ", ".join(f"{k}={v}" for k, v in (header["decoding"] or {}).items())),
         ("Packages", ", ".join(f"{k} {v}" for k, v in header["packages"].items())),
     ]
-    text = "## Run\n\n" + _table(["", ""], rows)
+    demo = (f"This report comes from the embedded tiny model (`model.id: {header['model']}`) and a few CPU "
+            "training steps: it shows that every stage works end to end, not what GRPO does for a real model. "
+            f"Run the real recipe (Tucano2-0.5B, the study's V4.2) with `{REAL_RECIPE}`.\n\n") if report["demo"] else ""
+    text = "## Run\n\n" + demo + _table(["", ""], rows)
     if header["stage_seconds"]:
         text += "\n\nWall time per stage (Snakemake benchmark files):\n\n" + _table(
             ["Stage", "Seconds"], [(s, _num(v, 1)) for s, v in header["stage_seconds"].items()]
@@ -159,10 +257,18 @@ def _audit(audit: dict) -> str:
     return text + f"\n\nReward functions that raised on audit items: {audit['reward_errors']}."
 
 
-def _curves(figures: dict) -> str:
+def _curves(figures: dict, notes: dict) -> str:
     text = "## Training curves\n\n"
-    named = [("SFT loss", "sft_loss"), ("GRPO validation reward per task and seed", "grpo_validation")]
-    images = [f"![{title}]({figures[key]})" for title, key in named if figures.get(key)]
+    images = []
+    if figures.get("sft_loss"):
+        images.append(f"![SFT loss]({figures['sft_loss']})\n\nSFT training loss over steps and the validation "
+                      "loss where it was evaluated.")
+    if figures.get("grpo_validation"):
+        images.append(f"![GRPO validation reward per task and seed]({figures['grpo_validation']})\n\nGRPO "
+                      "validation reward per task and seed; a star marks the checkpoint each seed shipped "
+                      "(best.json). " + (notes.get("grpo_validation") or ""))
+    if not figures.get("grpo_validation") and notes.get("grpo_validation"):
+        images.append("GRPO validation curves: none to draw. " + notes["grpo_validation"])
     return text + ("\n\n".join(images) if images else "No training histories found.")
 
 
@@ -201,12 +307,14 @@ def _flatten(best: dict) -> dict:
 
 def _results(report: dict) -> str:
     """Per GRPO run: what GRPO did (vs its init arm), then the whole recipe vs base (the study's
-    table), then each recipe side by side; SFT vs base last. Each heading names the stage credited."""
+    table), then each recipe side by side; SFT vs base last. Each heading names the stage credited and
+    each row its role in the plan."""
     comparisons = report["comparisons"]
     stages = report["stages"]
     parts = ["## Results", _eval_means_figure(report["figures"]),
-             "Every table names the stage its differences credit. **better**/**worse**: the exact one-sided test "
-             "in that direction is significant after Holm (see Statistics)."]
+             "Every table names the stage its differences credit and each row its role in the test plan (the "
+             "primary family answers; secondary rows, each seed alone included, describe). **better**/**worse**: "
+             "the plan's test is significant after the family's adjustment (see Test plan and Statistics)."]
     for group, info in report["arms"]["groups"].items():
         pooled, init = info["pooled"], info["init_arm"]
         seeds = ", ".join(str(s) for s in info["seeds"])
@@ -214,14 +322,12 @@ def _results(report: dict) -> str:
         grpo = [c for c in comparisons if c["arm"] in run_arms and c["baseline"] == init]
         if grpo:
             parts.append(f"### {group} vs {init}, the arm it started from — credits {stages['grpo']}\n\n"
-                         f"`{pooled}` = each prompt's mean reward over seeds {seeds}.\n\n" + _comparison_table(grpo))
+                         f"`{pooled}` = each prompt's mean score over seeds {seeds}.\n\n" + _comparison_table(grpo))
         if init != "base":
             parts.append(f"### {group} vs base — credits {stages['sft+grpo']}\n\n"
-                         + _study_table(comparisons, pooled))
+                         + _comparison_table([c for c in comparisons
+                                              if c["arm"] in run_arms and c["baseline"] == "base"]))
         parts.append(_seed_table([r for r in report["seed_summary"] if r["group"] == group]))
-        if init != "base":
-            for seed, arm in info["arms"].items():
-                parts.append(f"#### Seed {seed} (`{arm}`) vs base\n\n" + _study_table(comparisons, arm))
         recipe = [c for c in comparisons if c["arm"] in run_arms and c["stage"] == "recipe"]
         if recipe:
             parts.append(f"### {group} vs sft — credits {stages['recipe']}\n\n" + _comparison_table(recipe))
@@ -232,36 +338,39 @@ def _results(report: dict) -> str:
 
 
 def _eval_means_figure(figures: dict) -> str | None:
-    return f"![Mean eval reward per arm and task]({figures['eval_means']})" if figures.get("eval_means") else None
+    if not figures.get("eval_means"):
+        return None
+    return (f"![Mean eval score per arm and task]({figures['eval_means']})\n\nMean eval score per arm and task "
+            "with 95 % intervals (seeds then prompts for a pooled arm, prompts otherwise), each seed's mean as a "
+            "dot, and the primary test's outcome over the tested arm.")
 
 
-TEST_HEADERS = ["Δ", "Δ%", "p (exact)", "p (Holm)", "p worse (Holm)", "p scipy default", "r", "95% CI of Δ",
-                "tied", "outcome"]
-
-
-def _study_table(comparisons: list[dict], arm: str) -> str:
-    """The study's table (arm vs base) with SFT as a column, exact p, Holm, both directions, effect size, CI."""
-    rows = []
-    for c in (c for c in comparisons if c["arm"] == arm and c["baseline"] == "base"):
-        sft = next((s for s in comparisons if (s["arm"], s["baseline"], s["task"]) == ("sft", "base", c["task"])), None)
-        rows.append((_task(c["task"]), _num(c["mean_baseline"]), _num(sft["mean_arm"]) if sft else "—",
-                     _num(c["mean_arm"]), *_test_cells(c)))
-    return _table(["Task", "Base", "SFT", "Tuned", *TEST_HEADERS], rows)
+TEST_HEADERS = ["Δ", "Δ%", "p adjusted", "p (plan)", "p scipy default", "r", "95 % CI of Δ (prompts)",
+                "two-level CI", "P(improve)", "IQM arm / baseline", "tied", "outcome"]
 
 
 def _comparison_table(comparisons: list[dict]) -> str:
-    rows = [(f"`{c['arm']}`", f"`{c['baseline']}`", _task(c["task"]), _num(c["mean_baseline"]), _num(c["mean_arm"]),
-             *_test_cells(c)) for c in comparisons]
-    return _table(["Arm", "Baseline", "Task", "Baseline mean", "Arm mean", *TEST_HEADERS], rows)
+    rows = [(c["role"], f"`{c['arm']}`", f"`{c['baseline']}`", _task(c["task"]), _num(c["mean_baseline"]),
+             _num(c["mean_arm"]), *_test_cells(c)) for c in comparisons]
+    return _table(["Role", "Arm", "Baseline", "Task", "Baseline mean", "Arm mean", *TEST_HEADERS], rows)
+
+
+def _interval(interval, signed: bool = True) -> str:
+    if not interval or None in interval:
+        return "—"
+    return f"[{_num(interval[0], signed=signed)}, {_num(interval[1], signed=signed)}]"
 
 
 def _test_cells(c: dict) -> tuple:
     delta_pct = f"{c['delta_pct']:+.1f}%" if c["delta_pct"] is not None else "—"
-    ci = f"[{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]" if c["ci95"] and None not in c["ci95"] else "—"
-    p = _p(c["p_value"]) + (" (all tied)" if c["tied"] == c["n"] else "")
-    outcome = {"better": "**better**", "worse": "**worse**"}.get(c["outcome"], "no sig. difference")
-    return (f"{c['delta']:+.3f}", delta_pct, p, _p(c["p_holm"]), _p(c["p_holm_less"]),
-            _p(c["p_value_scipy_default"]), _num(c["effect_size"], signed=True), ci, f"{c['tied']}/{c['n']}", outcome)
+    p = _p(c["p_plan"]) + (" (all tied)" if c["tied"] == c["n"] else "")
+    outcome = OUTCOME[c["outcome"]]
+    return (f"{c['delta']:+.3f}", delta_pct, _p(c["p_adjusted"]), p, _p(c["p_value_scipy_default"]),
+            _num(c["effect_size"], signed=True),
+            _interval(c["ci95"]) + (" (zero-spread bound)" if c["ci95_method"] != "BCa" else ""),
+            _interval(c["ci95_two_level"]),
+            f"{_num(c['prob_improvement'], 2)} {_interval(c['prob_improvement_ci95'], signed=False)}",
+            f"{_num(c['iqm_arm'])} / {_num(c['iqm_baseline'])}", f"{c['tied']}/{c['n']}", outcome)
 
 
 def _seed_table(rows: list[dict]) -> str:
@@ -287,13 +396,15 @@ def _diagnosis(scenario: dict, rules: list[str], diagnosis: list[dict]) -> str:
     rows = []
     for d in diagnosis:
         e = d["evidence"]
+        seeds = "/".join(f"{v:+.3f}" for v in (e["seed_deltas"] or {}).values()) or "—"
         rows.append((_task(d["task"]), f"**{d['verdict']}**", d["reason"], _cell(e["init_arm"]), _num(e["init_mean"]),
-                     _num(e["grpo_mean"]), _num(e["delta"], signed=True), _p(e["p_holm"]), _p(e["p_holm_less"]),
+                     _num(e["grpo_mean"]), _num(e["delta"], signed=True), _p(e["p_adjusted"]), seeds,
                      _num(e["audit_spearman"]), _cell(e["train_prompts"]), _num(e["validation_gain"], signed=True),
-                     _cell(e["validation_best_at_last_eval"]), _num(e["same_reward_different_text"])))
-    return text + _table(["Task", "Verdict", "Why", "Init arm", "Init", "GRPO", "Δ", "p better (Holm)",
-                          "p worse (Holm)", "audit ρ", "train prompts", "val. gain first→best", "best at last eval",
-                          "same reward, different text"], rows)
+                     _cell(e["validation_best_at_last_eval"]), _num(e["same_reward_different_text"]),
+                     _pct(e["read_share"])))
+    return text + _table(["Task", "Verdict", "Why", "Init arm", "Init", "GRPO", "Δ", "p adjusted", "Δ per seed",
+                          "audit ρ", "train prompts", "val. gain first→best", "best at last eval",
+                          "same reward, different text", "gain reading the input"], rows)
 
 
 def _examples(examples: list[dict]) -> str:
@@ -309,8 +420,8 @@ def _examples(examples: list[dict]) -> str:
 def _method(statistics: dict) -> str:
     return ("## Statistics\n\n"
             f"- Test: {statistics['test']}\n- Effect size: {statistics['effect_size']}\n"
-            f"- Interval: {statistics['interval']}\n- Multiple testing: {statistics['multiple_testing']}\n"
-            f"- Stages: {statistics['stages']}\n"
+            f"- Intervals: {statistics['interval']}\n- Agarwal et al.: {statistics['agarwal']}\n"
+            f"- {statistics['delta_pct']}\n- Stages: {statistics['stages']}\n"
             f"- Pooling: {statistics['pooling']}\n- α = {statistics['alpha']}")
 
 
@@ -343,7 +454,8 @@ def _p(value) -> str:
 
 
 def _pct(value) -> str:
-    return f"{value:.0%}" if _is_number(value) and math.isfinite(value) else "n/a"
+    # round first: -0.001 prints as 0 %, not "-0%"
+    return f"{round(value, 2) + 0.0:.0%}" if _is_number(value) and math.isfinite(value) else "n/a"
 
 
 def _pm(mean, sd, signed: bool = False) -> str:

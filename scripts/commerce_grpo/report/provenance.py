@@ -1,4 +1,5 @@
-"""Where a report came from: config hash, package versions, git commit, device, wall time."""
+"""Where a report came from: config hash, package versions, git commit, device, wall time, and the
+command that rebuilds it."""
 from __future__ import annotations
 
 import hashlib
@@ -6,6 +7,7 @@ import json
 import subprocess
 from importlib import metadata
 
+REBUILD = "snakemake --cores 1 --resources gpu=1"
 PACKAGES = ("torch", "transformers", "trl", "peft", "accelerate", "datasets", "scipy", "duckdb", "snakemake")
 
 
@@ -64,3 +66,13 @@ def header(*, run_name: str, model: dict, decoding: dict, config_hash: str, meta
         "stage_seconds": stage_times(benchmarks),
         "job_seconds": benchmarks,
     }
+
+
+def rebuild_command(effective_config: str, seeds: list[int], configured_seeds: list[int]) -> str:
+    """The command that rebuilds this report: the effective config it wrote, and the seeds it covers
+    when ``--config seeds=...`` restricted the configured ones (the effective config keeps the
+    configured seeds, so the rebuilt report lands where this one is, not over the full report)."""
+    command = f"{REBUILD} --configfile {effective_config}"
+    if list(seeds) != list(configured_seeds):
+        command += f" --config 'seeds=[{','.join(map(str, seeds))}]'"
+    return command

@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from commerce_grpo import tasks as registry  # attributes read at call time (the tasks import rewards)
-from commerce_grpo.rewards.vocab import fold
+from commerce_grpo import tasks as registry
+from commerce_grpo.tasklib.vocab import fold
 
 
 @lru_cache(maxsize=64)

@@ -1,7 +1,7 @@
 """Reward presets and the ``rewards`` section of config.yaml, resolved into per-task weights.
 
-The weights have one home per task: its ``TaskSpec.weights`` (``commerce_grpo.tasks``), one table per
-preset of ``PRESETS`` below. config.yaml names a preset (``rewards.preset``) and
+The weights have one home per task: its ``TaskSpec.weights`` (``commerce_grpo.tasks.<task>``), one
+table per preset of ``PRESETS`` below. config.yaml names a preset (``rewards.preset``) and
 may override single weights of it (``rewards.<task>.<component>``); the schema checks keys and
 types only. Presets:
 
@@ -23,15 +23,17 @@ import json
 from functools import lru_cache
 from typing import Any, Mapping
 
-from commerce_grpo import tasks as registry  # attributes read at call time (the tasks import rewards)
+from commerce_grpo import tasks as registry
 
-# Each task declares its default weights per preset (``TaskSpec.weights``, in its module under
+# Each task declares its default weights per preset (``TaskSpec.weights``, in its package under
 # ``commerce_grpo.tasks``); every registered task has a table for each of these presets.
 PRESETS = ("correctness", "study")
 DEFAULT_PRESET = "correctness"
-# SQL sandbox limits for a completion's query, and the numeric tolerance of the result comparison
-# (|a-b| <= max(rel_tol*|b|, abs_tol)).
-SQL_DEFAULTS: dict[str, float] = {"timeout_s": 2.0, "max_rows": 1000, "rel_tol": 1.0e-3, "abs_tol": 5.0e-3}
+# SQL sandbox limits for a completion's query, the numeric tolerance of the result comparison
+# (|a-b| <= max(rel_tol*|b|, abs_tol)), and how a training batch's queries run (workers at once,
+# one wall-clock budget for the batch).
+SQL_DEFAULTS: dict[str, float] = {"timeout_s": 2.0, "max_rows": 1000, "rel_tol": 1.0e-3, "abs_tol": 5.0e-3,
+                                  "workers": 8, "batch_timeout_s": 6.0}
 PENALTY_SUFFIX = "_penalty"
 
 
@@ -94,12 +96,16 @@ class RewardSettings:
     def __init__(self, config: Mapping[str, Any] | None = None):
         self.preset, tables, sql = _merge(config)
         self.weights: dict[str, dict[str, float]] = {t: _task_weights(t, w) for t, w in tables.items()}
-        if not sql["timeout_s"] > 0 or int(sql["max_rows"]) < 1:
-            raise ValueError(f"rewards config: rewards.sql needs timeout_s > 0 and max_rows >= 1, got {sql}")
+        if (not sql["timeout_s"] > 0 or int(sql["max_rows"]) < 1 or not sql["batch_timeout_s"] > 0
+                or sql["workers"] != int(sql["workers"]) or sql["workers"] < 1):
+            raise ValueError(f"rewards config: rewards.sql needs timeout_s > 0, max_rows >= 1, an integer "
+                             f"workers >= 1 and batch_timeout_s > 0, got {sql}")
         self.timeout_s = float(sql["timeout_s"])
         self.max_rows = int(sql["max_rows"])
         self.rel_tol = float(sql["rel_tol"])
         self.abs_tol = float(sql["abs_tol"])
+        self.workers = int(sql["workers"])
+        self.batch_timeout_s = float(sql["batch_timeout_s"])
 
 
 @lru_cache(maxsize=64)

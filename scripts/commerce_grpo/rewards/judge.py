@@ -6,42 +6,40 @@ study scores them with a rubric judge served beside training (vLLM on a GPU node
 rule-based rewards: it is one more TRL reward function ("judge/rubric") with its own weight.
 
 Contract (L-reward-spec: a reward that fails silently trains the wrong thing):
-- the judge sees the rubric items of the item's task, the user prompt and the completion, and
-  answers one 0–10 score per item (``{"P1": 8, "N1": 2}``, or ``P1: 8`` lines);
+- the judge sees the rubric items of the item's task, the user prompt and the completion (cut to
+  ``max_completion_chars``), and answers one 0–10 score per item (``{"P1": 8, "N1": 2}``, or
+  ``P1: 8`` lines);
 - positive items count as s/10, negative items as 1 − s/10; the reward is their mean;
-- an unreachable server, a timeout, an HTTP error or an answer that does not score every item is
-  *counted* (``rewards.errors`` under ``"judge"``) and yields ``None`` — never a 0 that looks like a
-  score. Failed calls are retried a bounded number of times and never cached.
-- calls of one batch run concurrently (at most ``max_concurrency``); successful scores are cached
-  by a hash of (model, rubric, prompt, completion), so repeated rollouts cost one call.
+- an unreachable server, a call past its deadline (``timeout_s``: connect, send, every read and
+  every retry), an HTTP error, a reply over ``max_response_bytes`` or an answer that does not score
+  every item is *counted* (``tasklib.errors`` under ``"judge"``) and yields ``None`` — never a 0
+  that looks like a score, and never an exception out of the reward function. Transport failures
+  are retried within the deadline; nothing failed is cached.
+- calls of one batch run concurrently (at most ``max_concurrency``); parsed answers are cached by a
+  hash of (model, messages, params), so repeated rollouts cost one call. The HTTP side is
+  ``commerce_grpo.llm_client``.
 """
 from __future__ import annotations
 
-import hashlib
-import http.client
-import json
+import functools
 import logging
 import re
-import threading
-import time
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import yaml
 
-from commerce_grpo.rewards import errors
+from commerce_grpo.llm_client import ChatClient
+from commerce_grpo.tasklib import errors
 
 log = logging.getLogger(__name__)
 
 ERROR_KEY = "judge"  # errors.count(ERROR_KEY): judge calls that failed (audit and training logs read it)
 DEFAULTS = {"enabled": False, "base_url": "http://127.0.0.1:8000/v1", "model": "judge",
             "rubric_file": "data/judge/rubric.yaml", "weight": 0.2, "timeout_s": 30.0, "max_concurrency": 8,
-            "cache": True, "retries": 2, "max_tokens": 256}
-MAX_CACHE = 65536
+            "cache": True, "retries": 2, "max_tokens": 256, "max_response_bytes": 1 << 20,
+            "max_completion_chars": 4000}
 # "{task}/{component}" like the rule-based functions: the trainer splits every name on "/".
 FUNCTION_NAME = "judge/rubric"
 # GRPO metrics.csv column: the judge's HTTP requests so far in this training process.
@@ -54,7 +52,7 @@ SYSTEM = ("Você é um avaliador rigoroso. Para cada item da rubrica, dê uma no
 
 
 class JudgeError(RuntimeError):
-    """One judge call failed: unreachable, timed out, HTTP error, or an answer that does not score the rubric."""
+    """A judge answer that does not score the rubric (transport failures are ``llm_client.ChatError``)."""
 
 
 @dataclass(frozen=True)
@@ -100,9 +98,10 @@ def judge_settings(rewards: Mapping[str, Any] | None) -> dict:
     if unknown:
         raise ValueError(f"rewards.judge: unknown key(s) {sorted(unknown)} (known: {sorted(DEFAULTS)})")
     cfg = {**DEFAULTS, **cfg}
-    if cfg["timeout_s"] <= 0 or cfg["max_concurrency"] < 1 or cfg["retries"] < 0 or cfg["max_tokens"] < 1:
-        raise ValueError(f"rewards.judge: timeout_s > 0, max_concurrency >= 1, retries >= 0 and max_tokens >= 1 "
-                         f"needed, got {cfg}")
+    if (cfg["timeout_s"] <= 0 or cfg["max_concurrency"] < 1 or cfg["retries"] < 0 or cfg["max_tokens"] < 1
+            or cfg["max_response_bytes"] < 1 or cfg["max_completion_chars"] < 1):
+        raise ValueError(f"rewards.judge: timeout_s > 0, max_concurrency >= 1, retries >= 0, max_tokens >= 1, "
+                         f"max_response_bytes >= 1 and max_completion_chars >= 1 needed, got {cfg}")
     return cfg
 
 
@@ -123,11 +122,13 @@ def _text(value: Any, *, last_user: bool = False) -> str:
     return "" if value is None else str(value)
 
 
-def judge_messages(rubric: Rubric, task: str, prompt: Any, completion: Any) -> list[dict]:
-    """The chat sent to the judge: instructions, the task's rubric items, the prompt and the answer."""
+def judge_messages(rubric: Rubric, task: str, prompt: Any, completion: Any, *, max_completion_chars: int) -> list[dict]:
+    """The chat sent to the judge: instructions, the task's rubric items, the prompt and the answer
+    (its first ``max_completion_chars`` characters: a runaway generation must not overflow the
+    judge's context)."""
     items = "\n".join(f"{item_id}: {text}" for item_id, text, _ in rubric.items(task))
     user = (f"Rubrica (tarefa {task}):\n{items}\n\n### Pedido\n{_text(prompt, last_user=True)}\n\n"
-            f"### Resposta a avaliar\n{_text(completion)}\n\nNotas (JSON):")
+            f"### Resposta a avaliar\n{_text(completion)[:max_completion_chars]}\n\nNotas (JSON):")
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
@@ -153,97 +154,54 @@ def combine(scores: Mapping[str, float], items: Sequence[tuple[str, str, bool]])
 
 
 class Judge:
-    """Scores batches of (task, prompt, completion) through one endpoint; thread-safe cache and counters."""
+    """Scores batches of (task, prompt, completion) through one endpoint (``llm_client.ChatClient``:
+    one deadline per call, a reply-size cap, surrogates escaped, parsed scores cached)."""
 
     def __init__(self, rewards: Mapping[str, Any] | None, *, root: str | Path | None = None):
         self.cfg = judge_settings(rewards)
         path = Path(self.cfg["rubric_file"])
         self.rubric = load_rubric(path if path.is_absolute() or root is None else Path(root) / path)
-        self.url = self.cfg["base_url"].rstrip("/") + "/chat/completions"
-        self.calls = 0  # HTTP requests sent (tests check the cache with it)
-        self._cache: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self.client = ChatClient(
+            base_url=self.cfg["base_url"], model=self.cfg["model"], timeout_s=self.cfg["timeout_s"],
+            max_concurrency=self.cfg["max_concurrency"], retries=self.cfg["retries"],
+            max_tokens=self.cfg["max_tokens"], max_response_bytes=self.cfg["max_response_bytes"],
+            cache=self.cfg["cache"], temperature=0.0,
+            count_failure=lambda err: errors.record(ERROR_KEY, err, outcome="no judge score (None)"))
 
-    def key(self, task: str, prompt: Any, completion: Any) -> str:
-        payload = json.dumps([self.cfg["model"], self.rubric.text, task, _text(prompt, last_user=True),
-                              _text(completion)], ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    @property
+    def calls(self) -> int:
+        """HTTP requests sent so far (GRPO logs it; tests check the cache with it)."""
+        return self.client.calls
 
-    def _request(self, messages: list[dict]) -> bytes:
-        body = json.dumps({"model": self.cfg["model"], "messages": messages, "temperature": 0.0,
-                           "max_tokens": self.cfg["max_tokens"]}).encode("utf-8")
-        request = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
-        with self._lock:
-            self.calls += 1
-        try:
-            with urllib.request.urlopen(request, timeout=self.cfg["timeout_s"]) as response:
-                return response.read()
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
-            raise JudgeError(f"judge call to {self.url} failed: {err!r}") from err
-
-    def _content(self, raw: bytes) -> str:
-        """The assistant message of an OpenAI chat-completions body; JudgeError if it has none."""
-        try:
-            return str(json.loads(raw.decode("utf-8"))["choices"][0]["message"]["content"])
-        except (ValueError, KeyError, IndexError, TypeError) as err:
-            raise JudgeError(f"judge at {self.url} sent no chat completion ({err!r}): {raw[:200]!r}") from err
-
-    def score_one(self, task: str, prompt: Any, completion: Any) -> float:
-        """The rubric score in [0, 1]; raises JudgeError (unreachable after ``retries`` retries, or malformed)."""
-        items = self.rubric.items(task)
-        key = self.key(task, prompt, completion)
-        if self.cfg["cache"]:
-            with self._lock:
-                if key in self._cache:
-                    return self._cache[key]
-        messages = judge_messages(self.rubric, task, prompt, completion)
-        # Transport failures are retried (a busy server recovers); a malformed answer is not: the
-        # judge decodes greedily, so asking again returns the same answer.
-        for attempt in range(int(self.cfg["retries"]) + 1):
-            if attempt:
-                time.sleep(min(0.2 * 2 ** (attempt - 1), 2.0))
-            try:
-                raw = self._request(messages)
-                break
-            except JudgeError:
-                if attempt == int(self.cfg["retries"]):
-                    raise
-        value = combine(parse_scores(self._content(raw), [i for i, _, _ in items]), items)
-        if self.cfg["cache"]:
-            with self._lock:
-                if len(self._cache) >= MAX_CACHE:
-                    self._cache.clear()
-                self._cache[key] = value
-        return value
+    @property
+    def url(self) -> str:
+        return self.client.url
 
     def score_batch(self, tasks: Sequence[str | None], prompts: Sequence[Any],
                     completions: Sequence[Any]) -> list[float | None]:
-        """One score per item, concurrently; None for a task without rubric or a failed (counted) call.
+        """One score per item, concurrently; None for a task without rubric or a failed (counted)
+        call. Never raises. Identical items of a batch (GRPO's repeated rollouts) are sent once:
+        one call, one error if it fails."""
+        jobs = [i for i, task in enumerate(tasks) if task in self.rubric.tasks]
+        if len(prompts) != len(tasks) or len(completions) != len(tasks):
+            raise ValueError(f"judge: {len(tasks)} tasks, {len(prompts)} prompts, {len(completions)} completions")
+        limit = int(self.cfg["max_completion_chars"])
+        conversations = [judge_messages(self.rubric, tasks[i], prompts[i], completions[i], max_completion_chars=limit)
+                         for i in jobs]
+        parsers = [functools.partial(self._parse, self.rubric.items(tasks[i])) for i in jobs]
+        scores = dict(zip(jobs, self.client.complete_batch(conversations, parsers)))
+        return [scores.get(i) for i in range(len(tasks))]
 
-        Identical items of a batch (GRPO's repeated rollouts) are sent once: one call, one error
-        if it fails.
-        """
-        def one(args):
-            task, prompt, completion = args
-            try:
-                return self.score_one(task, prompt, completion)
-            except JudgeError as err:
-                errors.record(ERROR_KEY, err, outcome="no judge score (None)")
-                return None
-
-        jobs = list(zip(tasks, prompts, completions, strict=True))
-        keys = [self.key(*job) if job[0] in self.rubric.tasks else None for job in jobs]
-        unique = {key: job for key, job in zip(keys, jobs) if key is not None}
-        workers = max(1, min(int(self.cfg["max_concurrency"]), len(unique)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = dict(zip(unique, pool.map(one, unique.values())))
-        return [None if key is None else results[key] for key in keys]
+    @staticmethod
+    def _parse(items: Sequence[tuple[str, str, bool]], answer: str) -> float:
+        return combine(parse_scores(answer, [i for i, _, _ in items]), items)
 
 
 def make_judge_function(rewards: Mapping[str, Any] | None, *, root: str | Path | None = None):
     """The TRL reward function "judge/rubric": ``f(prompts, completions, task=None, **kw) -> list[float | None]``.
 
     A missing ``task`` column is filled by the prompt classifier, as for the rule-based rewards.
+    It never raises: anything unexpected is counted like a failed call and the batch scores None.
     """
     from commerce_grpo import tasks as registry
     from commerce_grpo.rewards.scoring import task_of
@@ -252,10 +210,14 @@ def make_judge_function(rewards: Mapping[str, Any] | None, *, root: str | Path |
 
     def judge_reward(prompts, completions, task=None, **kwargs):
         n = len(completions)
-        prompts = list(prompts) if prompts is not None and len(prompts) == n else [None] * n
-        tasks = list(task) if isinstance(task, (list, tuple)) and len(task) == n else [None] * n
-        tasks = [t if t in registry.REGISTRY else task_of({"prompt": p}) for t, p in zip(tasks, prompts)]
-        return judge.score_batch(tasks, prompts, list(completions))
+        try:
+            prompts = list(prompts) if prompts is not None and len(prompts) == n else [None] * n
+            tasks = list(task) if isinstance(task, (list, tuple)) and len(task) == n else [None] * n
+            tasks = [t if t in registry.REGISTRY else task_of({"prompt": p}) for t, p in zip(tasks, prompts)]
+            return judge.score_batch(tasks, prompts, list(completions))
+        except Exception as exc:  # the contract: never raise into TRL
+            errors.record(ERROR_KEY, exc, outcome="no judge score (None)")
+            return [None] * n
 
     judge_reward.__name__ = judge_reward.__qualname__ = FUNCTION_NAME
     judge_reward.judge = judge  # tests and the audit read calls/cache through it

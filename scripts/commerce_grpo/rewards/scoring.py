@@ -1,20 +1,19 @@
 """``score(record, completion)``: the one entry point evaluation, training and the audit share.
 
 The preset (``rewards.preset``, default ``correctness``) picks each task's reward module from its
-``TaskSpec.rewards`` (the correctness ones in this package or the study's in ``rewards.study``;
-see ``rewards.config``).
+``TaskSpec.rewards`` (``reward`` or ``study_reward`` of the task's package; see ``rewards.config``).
 """
 from __future__ import annotations
 
 import json
 from typing import Any, Mapping
 
-from commerce_grpo import tasks as registry  # attributes read at call time (the tasks import rewards)
-from commerce_grpo.rewards import errors
+from commerce_grpo import tasks as registry
 from commerce_grpo.rewards.classify import classify
 from commerce_grpo.rewards.config import RewardSettings, settings
-from commerce_grpo.rewards.core import Reward, combine
-from commerce_grpo.rewards.parsing import completion_text
+from commerce_grpo.tasklib import errors
+from commerce_grpo.tasklib.core import Reward, combine
+from commerce_grpo.tasklib.parsing import completion_text
 
 # Completions beyond this length are cut before any parsing: no task's good answer comes close,
 # and it bounds the cost of a runaway generation (1 MB of '{' scores in milliseconds; L-parser).
@@ -58,7 +57,7 @@ def score(record: Mapping[str, Any], completion: Any, *, db: str | None = None,
     ``completion`` is a string or a conversational message list. ``db`` is commerce.db, used only
     to execute sql_qa queries (None: see ``sql_qa``). ``config`` is the ``rewards`` section of
     config.yaml (None: defaults); a malformed config raises ValueError naming the key. A reward
-    that raises internally scores 0 and is counted in ``rewards.errors``.
+    that raises internally scores 0 and is counted in ``tasklib.errors``.
     """
     cfg = settings(config)
     record = _as_record(record)

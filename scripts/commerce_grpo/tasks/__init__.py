@@ -2,8 +2,9 @@
 
 The order is part of the data: the pair builder seeds a task's stream with
 ``default_rng([seed, index in REGISTRY])``, so appending a task (or enabling one) never changes
-another task's pairs. A task is registered by adding its module's ``TASK`` here; nothing else in
-the pipeline names a task (see docs/contracts.md, "Task plug-ins").
+another task's pairs. A task is registered by adding its package's ``TASK`` here; nothing else in
+the pipeline names a task, and nothing but this module imports a task package (see
+docs/contracts.md, "Task plug-ins").
 """
 from __future__ import annotations
 
@@ -49,6 +50,16 @@ def enabled(config: Mapping[str, Any]) -> tuple[str, ...]:
     if not chosen:
         raise ValueError("config key tasks: at least one task must have enabled: true")
     return chosen
+
+
+def assistant_target(record: Mapping[str, Any]) -> str:
+    """The honest answer to one pair record (SFT demonstration, audit gold): its task's ``target``."""
+    task = record["task"]
+    try:
+        return get(task).target(record)
+    except KeyError as error:
+        raise ValueError(f"pair {record.get('id')!r}: cannot render an SFT target for task {task!r} "
+                         f"(missing {error})") from error
 
 
 def counts(config: Mapping[str, Any]) -> dict[str, dict[str, int]]:

@@ -1,16 +1,17 @@
 """What a task plug-in declares: everything the DAG, rewards, audit, validation and report need.
 
-A task is one module (or package) under ``commerce_grpo.tasks`` that defines ``TASK = TaskSpec(...)``
-and is listed once in the registry (``commerce_grpo.tasks.REGISTRY``). Nothing else in the
-pipeline names a task: adding one means writing its module and registering it.
+A task is one package under ``commerce_grpo.tasks`` whose ``__init__`` defines ``TASK = TaskSpec(...)``
+and that is listed once in the registry (``commerce_grpo.tasks.REGISTRY``). Nothing else in the
+pipeline names a task: adding one means copying a task package and registering it
+(docs/contracts.md, "Task plug-ins").
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Protocol
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
-from commerce_grpo.data.tasks.base import Candidate
+from commerce_grpo.tasklib.candidates import Candidate
 
 
 class RewardModule(Protocol):
@@ -39,6 +40,17 @@ class TaskSpec:
     - ``rater_facts(record) -> dict``: what a blind rater needs beside prompt and answer to judge
       it (a query's correct result, a length limit, the star rating).
     - ``meta_keys``: the candidate ``meta`` keys whose coverage the pair statistics report.
+    - ``kind(record) -> str``: which records count as the same kind of input for the swap test of
+      input sensitivity (``commerce_grpo.swaps``): an intent, a star rating, a template. Default:
+      every record of the task is one kind.
+    - ``red_team(prompt) -> {strategy: answer}``: the task's own red team — answers a policy under
+      RL could find from the prompt *alone* (the chat messages, never the reference): templates,
+      partial copies, keyword hits with the opposite meaning, hedges, invented facts, text
+      addressed to a grader. Each must score below 0.3 and below the honest answer on average
+      (``tests/tasks/test_red_team.py``).
+    - ``equivalents(record, honest) -> {rewrite: answer}``: the honest answer written differently
+      but as right (case, number formats, synonyms, order); each must score at least the honest
+      answer's mean minus 0.2.
     """
 
     name: str
@@ -55,3 +67,6 @@ class TaskSpec:
     gold: Callable[[Mapping[str, Any]], str] | None = None
     rater_facts: Callable[[Mapping[str, Any]], dict] = lambda record: {}
     meta_keys: tuple[str, ...] = field(default=())
+    kind: Callable[[Mapping[str, Any]], str] = lambda record: ""
+    red_team: Callable[[Sequence[Mapping[str, str]]], dict[str, str]] = lambda prompt: {}
+    equivalents: Callable[[Mapping[str, Any], str], dict[str, str]] = lambda record, honest: {}

@@ -5,7 +5,7 @@ import json
 
 from datasets import Dataset
 
-from commerce_grpo.train.targets import assistant_target
+from commerce_grpo.tasks import assistant_target
 
 
 def sft_dataset(records: list[dict]) -> Dataset:

@@ -20,14 +20,15 @@ from transformers import PrinterCallback
 
 from commerce_grpo import tasks as registry
 from commerce_grpo.data.pairs import read_pairs
-from commerce_grpo.rewards import errors as reward_errors
 from commerce_grpo.rewards.judge import CALLS_METRIC as JUDGE_CALLS
 from commerce_grpo.rewards.trl import make_reward_functions, reward_weights
+from commerce_grpo.tasklib import errors as reward_errors
 from commerce_grpo.train.callbacks import PreflightCallback, ValidationCallback
 from commerce_grpo.train.datasets import JSON_COLUMNS, grpo_dataset
 from commerce_grpo.train.metrics import MetricsCSVCallback, write_log_history
+from commerce_grpo.train.progress import ProgressCallback
 from commerce_grpo.train.preflight import probe_records, run_probe
-from commerce_grpo.train.runtime import runtime_options, trainable_policy
+from commerce_grpo.train.runtime import optimizer_options, runtime_options, trainable_policy
 from commerce_grpo.train.sampling import TaskWeightedSampler
 from commerce_grpo.train.validation import ValidationEvaluator, stratified_subset, tasks_of
 
@@ -36,8 +37,9 @@ log = logging.getLogger(__name__)
 
 def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> trl.GRPOConfig:
     """The one place the ``grpo`` section becomes TRL options. Nothing the recipe names is left
-    to TRL's defaults (loss dapo, scale_rewards group, 8 generations today): they are not the
-    recipe's and they move between releases. Seeds and device options: ``runtime_options``."""
+    to TRL's defaults (loss dapo, scale_rewards group, 8 generations today) nor to Unsloth's
+    (optimizer, weight decay, importance sampling; docs/gpu.md): they are not the recipe's and
+    they move between releases. Seeds and device options: ``runtime_options``."""
     completions_per_step = grpo["prompts_per_step"] * grpo["num_generations"]
     return trl.GRPOConfig(  # Unsloth's GRPOConfig once unsloth is imported
         output_dir=str(output_dir),
@@ -53,14 +55,18 @@ def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> t
         num_generations=grpo["num_generations"],
         # TRL counts completions: prompts_per_step prompts × num_generations, generated once per step.
         per_device_train_batch_size=completions_per_step,
+        per_device_eval_batch_size=completions_per_step,  # unused (eval_strategy "no"), set for both backends
         generation_batch_size=completions_per_step,
         gradient_accumulation_steps=1,
         num_iterations=1,
         max_completion_length=grpo["max_completion_length"],
         temperature=grpo["temperature"],
         top_p=grpo["top_p"],
-        top_k=grpo["top_k"],
+        # vLLM reads top_k -1 and 0 alike (all tokens); Unsloth's GRPOConfig writes -1 under vLLM.
+        top_k=-1 if grpo["vllm"]["enabled"] and grpo["top_k"] == 0 else grpo["top_k"],
         repetition_penalty=1.0,
+        generation_kwargs={},
+        router_aux_loss_coef=0.0,  # mixture-of-experts only; Unsloth's value, TRL's is model-dependent
         epsilon_high=grpo["epsilon_high"],
         mask_truncated_completions=grpo["mask_truncated_completions"],
         save_strategy="steps",
@@ -70,6 +76,7 @@ def grpo_config(grpo: dict, *, seed: int, output_dir, weights: list[float]) -> t
         eval_strategy="no",  # validation runs in ValidationCallback, with our rewards and metrics
         report_to=list(grpo["report_to"]),
         **vllm_options(grpo["vllm"]),
+        **optimizer_options(grpo),
         **runtime_options(seed),
     )
 
@@ -78,16 +85,28 @@ def vllm_options(vllm: dict) -> dict:
     """``grpo.vllm`` as TRL's rollout options (the one place): vLLM generates the GRPO rollouts,
     in this process sharing the GPU (colocate, ``gpu_memory_utilization`` of it) or from a
     ``trl vllm-serve`` server (server, at ``server_base_url``). Off: model.generate, TRL's default.
-    Needs vllm (envs/gpu.yaml pins 0.29.0) and a GPU; untested on GPU so far (README, Status)."""
+    On the unsloth backend the colocated engine is Unsloth's own (``load_model(vllm_engine=)``).
+    Which combinations are supported: ``config_checks`` and docs/gpu.md. Needs vllm
+    (envs/gpu.yaml pins 0.29.0) and a GPU; untested on GPU so far."""
+    correction = {"vllm_importance_sampling_correction": vllm["importance_sampling_correction"]}
     if not vllm["enabled"]:
-        return {"use_vllm": False}
+        return {"use_vllm": False, "vllm_mode": "colocate", **correction}
     options = {"use_vllm": True, "vllm_mode": vllm["mode"],
-               "vllm_enable_sleep_mode": vllm["enable_sleep_mode"]}
+               "vllm_enable_sleep_mode": vllm["enable_sleep_mode"], **correction}
     if vllm["mode"] == "colocate":
         options["vllm_gpu_memory_utilization"] = vllm["gpu_memory_utilization"]
     elif vllm["server_base_url"]:
         options["vllm_server_base_url"] = vllm["server_base_url"]
     return options
+
+
+def rollout_engine(vllm: dict, *, model: dict, lora: dict) -> dict | None:
+    """Settings of Unsloth's own vLLM engine, which the unsloth backend starts at load for
+    colocated rollouts (``fast_inference``): LoRA rollouts through the engine's LoRA support,
+    no merged weights. None where TRL's engine (or none) serves the rollouts."""
+    if not vllm["enabled"] or model["backend"] != "unsloth":
+        return None
+    return {"gpu_memory_utilization": vllm["gpu_memory_utilization"], "max_lora_rank": lora["r"]}
 
 
 def decode_json_columns(reward_function):
@@ -216,7 +235,8 @@ def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work:
     """The trainer with our callbacks, ready to ``train()`` (the benchmark times exactly this)."""
     records = read_pairs(train)
     tasks = list(tasks_of(records))
-    policy, tokenizer = trainable_policy(base, model=model, lora=lora, seed=seed, adapter=init_adapter)
+    policy, tokenizer = trainable_policy(base, model=model, lora=lora, seed=seed, adapter=init_adapter,
+                                         vllm_engine=rollout_engine(grpo["vllm"], model=model, lora=lora))
     reward_errors.reset()
     functions = [decode_json_columns(f) for f in make_reward_functions(db=db, config=rewards, tasks=tasks)]
     evaluator = ValidationEvaluator(
@@ -252,6 +272,7 @@ def build_trainer(*, train, validation, base, db, init_adapter, seed: int, work:
             PreflightCallback(steps=grpo["preflight_steps"], max_completion_length=grpo["max_completion_length"],
                               temperature=grpo["temperature"], entropy_floor=grpo["entropy_floor"], probe=probe),
             validation_callback,
+            ProgressCallback(f"grpo seed {seed}"),
         ],
     )
     trainer.remove_callback(PrinterCallback)  # MetricsCSVCallback logs one concise line per step

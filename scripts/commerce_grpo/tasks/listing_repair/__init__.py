@@ -2,9 +2,9 @@
 
 The fifth task (off by default), after the document-repair study: the policy receives a
 corrupted structured document and returns it repaired. ``render`` writes clean listings from
-commerce.db, ``corrupt`` breaks them, ``builder`` makes the pairs, ``reward`` scores a repair
-(structure, edit accuracy, collateral damage, format), ``audit`` gives the audit its hacks and
-partly right answers.
+commerce.db, ``corrupt`` breaks them, ``builder`` makes the pairs, ``target`` is the honest answer
+(the clean listing), ``reward`` scores a repair (structure, edit accuracy, collateral damage,
+format) under both presets, ``audit`` gives the audit its hacks and partly right answers.
 """
 import re
 
@@ -14,6 +14,8 @@ from . import reward
 from .audit import adversarial, variants
 from .builder import candidates
 from .listing import SECTIONS
+from .red_team import equivalents, red_team
+from .target import target
 
 SYSTEM_PROMPT = (
     "Tarefa: reparo de anúncio de produto. "
@@ -24,11 +26,6 @@ SYSTEM_PROMPT = (
     "nessa ordem, cada campo numa linha \"- Campo: valor\", preços como R$ 1.234,56. "
     "A descrição traz os dados certos; não altere o que já está correto."
 )
-
-
-def target(record) -> str:
-    """The clean listing."""
-    return record["reference"]["listing"]
 
 
 TASK = TaskSpec(
@@ -44,4 +41,8 @@ TASK = TaskSpec(
     adversarial=adversarial,
     variants=variants,
     meta_keys=("category", "state", "template"),
+    # The first corruption's kind: the stratum of the pair stream (the template without its phrasing).
+    kind=lambda record: record["reference"]["corruptions"][0]["kind"],
+    red_team=red_team,
+    equivalents=equivalents,
 )

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any, Mapping
 
-from commerce_grpo.rewards.text import user_text
+from commerce_grpo.tasklib.text import user_text
 
 from .corrupt import apply, strip_accents
 from .listing import DESCRIPTION, FIELDS, TITLE, Listing, blocks, join, parse, to_text
@@ -72,6 +72,7 @@ def adversarial(record: Mapping[str, Any], gold: str) -> dict[str, str]:
                                         "would_recommend": True, "summary": values[TITLE]}, ensure_ascii=False),
         "gold_plus_junk": gold + "\n\n" + JUNK,
         "gold_twice": gold + "\n\n" + gold,
+        "gold_plus_junk_under_a_misspelled_heading": gold + "\n\n## Preco\n" + JUNK[:800],
         "fenced_gold": f"```markdown\n{gold}\n```",
         "repaired_but_rest_mangled": to_text(with_values(listing, {s: mangle(s, values[s])
                                                              for s in _untouched(listing, corruptions)})),

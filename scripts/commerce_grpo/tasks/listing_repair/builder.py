@@ -6,7 +6,7 @@ kind; 0–2 further corruptions of other kinds follow from the same rng.
 """
 from __future__ import annotations
 
-from commerce_grpo.data.tasks.base import Candidate, interleave
+from commerce_grpo.tasklib.candidates import Candidate, interleave
 
 from .corrupt import KINDS, corrupt
 from .listing import to_text

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from commerce_grpo.data.marginals import STATE_NAMES
-from commerce_grpo.rewards.vocab import fold
+from commerce_grpo.tasklib.vocab import fold
 
 TITLE = "title"
 DESCRIPTION = "Descrição"
@@ -46,7 +46,9 @@ _TITLE_LINE = re.compile(r"# (\S.*)")
 _HEADING_LINE = re.compile(r"## (\S.*)")
 _FIELD_LINE = re.compile(r"- ([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+)*): (\S.*)")
 _FENCE_LINE = re.compile(r"```[\w-]*")
+
 _SPACE = re.compile(r"\s+")
+MAX_VALUE_CHARS = 48  # the longest field value a listing has (a category label or a city) is shorter
 _NON_LETTERS = re.compile(r"[^a-z]")
 
 
@@ -55,7 +57,14 @@ def span_id(section: str, key: str | None = None) -> str:
     return section if key is None else f"{section}.{key}"
 
 
-_KNOWN_SECTIONS = {_NON_LETTERS.sub("", fold(s)) for s in SECTIONS}
+_KNOWN_SECTIONS = {_NON_LETTERS.sub("", fold(s)): s for s in SECTIONS}
+# Per field section, each field's line with its markup broken: another bullet or none, bold, "="
+# or no colon, the name without its accents; group 1 is the value.
+_BROKEN_FIELD_LINES = {
+    section: {key: re.compile(rf"[-*•]?\s*(?:\*\*)?(?i:{re.escape(key)}|{re.escape(fold(key))})(?:\*\*)?\s*[:=]?\s*(\S.*)")
+              for key in keys}
+    for section, keys in FIELDS.items()
+}
 SPANS = (TITLE, DESCRIPTION, *(span_id(s, k) for s, keys in FIELDS.items() for k in keys))
 
 
@@ -180,28 +189,42 @@ class Document:
         return ok / len(BLOCKS)
 
     def extra_chars(self) -> int:
-        """Non-space characters outside the format: text before the listing, after its last field,
-        and whole sections the format does not have."""
+        """Non-space characters outside the format: text before the listing, lines under the title,
+        whole sections the format does not have, a second description under a mistyped heading, and
+        in every field section (its heading right or mistyped: "## Preco") each line that is no
+        field line of that section, whole or broken ("Peso: 1,2 kg" is the format broken, not extra)."""
+        described = any(b.name == DESCRIPTION for b in self.blocks)
         extra = 0
         for block in self.blocks:
-            if block.name == "":
-                extra += sum(len(_SPACE.sub("", line)) for line in block.body)
-            elif _unknown(block.name):
-                extra += len(_SPACE.sub("", block.head)) + sum(len(_SPACE.sub("", line)) for line in block.body)
-        last = self.blocks[-1] if self.blocks else None
-        if last is not None and last.name in FIELDS:
-            tail = 0
-            for line in reversed(last.body):
-                if _FIELD_LINE.fullmatch(line):
-                    break
-                tail += len(_SPACE.sub("", line))
-            extra += tail
+            section = _section_of(block.name)
+            if block.name == "" or block.name == TITLE:
+                lines = block.body
+            elif section is None:
+                lines = [block.head, *block.body]
+            elif section == DESCRIPTION:  # a mistyped heading heads the description unless there is one
+                lines = block.body if block.name != DESCRIPTION and described else []
+                described = True
+            else:
+                lines = [line for line in block.body if not _field_like(section, line)]
+            extra += sum(len(_SPACE.sub("", line)) for line in lines)
         return extra
 
 
-def _unknown(name: str) -> bool:
-    """A section the format does not have; "## Preço:" or "## Preco" is a known one mistyped, not one."""
-    return name not in BLOCKS and name != "" and _NON_LETTERS.sub("", fold(name)) not in _KNOWN_SECTIONS
+def _section_of(name: str) -> str | None:
+    """The section a heading names, written right or not ("Preço", "Preco", "PREÇO:"); None otherwise."""
+    if name in SECTIONS:
+        return name
+    return _KNOWN_SECTIONS.get(_NON_LETTERS.sub("", fold(name))) if name not in ("", TITLE) else None
+
+
+def _field_like(section: str, line: str) -> bool:
+    """A field line of ``section``: strict (any value a field may hold), or broken ("Peso: 1,2 kg",
+    "* Peso = 1,2 kg") with a value of the field's shape; anything else under the heading is extra."""
+    strict = _FIELD_LINE.fullmatch(line)
+    if strict:
+        return strict[1] in FIELDS[section] and len(strict[2]) <= MAX_VALUE_CHARS
+    return any((m := pattern.fullmatch(line)) is not None and len(m[1]) <= MAX_VALUE_CHARS
+               and valid_value(key, normalize(m[1])) for key, pattern in _BROKEN_FIELD_LINES[section].items())
 
 
 def read(text: str) -> Document:

@@ -15,9 +15,15 @@ prose, JSON or another task's answer scores 0. A fence around the listing is rem
   answer shows with another value (so deleting every number of a listing whose sections it put
   back in place is damage, not repair; the description, which a broken heading merges into, is
   judged by edit accuracy alone).
-- ``format`` (penalty): 1 when the answer is fenced, has text before or after the listing, or
-  sections the format does not have. Text beyond 40 characters also scales ``structure`` and
-  ``edit_accuracy`` down, to 0 at 240 (the extraction reward's rule), so gold plus junk scores 0.
+- ``format`` (penalty): 1 when the answer is fenced or has text outside the format: before or
+  after the listing, under the title, in sections the format does not have, and under a field
+  section's heading (right or mistyped: "## Preco") in lines that are no field line of it.
+  Text beyond 40 characters also scales ``structure`` and ``edit_accuracy`` down, to 0 at 240
+  (the extraction reward's rule), so gold plus junk scores 0, wherever the junk sits: the
+  characters by which the title or the description outgrow the clean ones count there too.
+
+The answer is read in Unicode NFC (the same listing in NFD is the same listing), and an answer
+that speaks to its grader scores 0 (L-reward-spec).
 
 Weights (``WEIGHTS``). ``study``: the study's components as briefed (structure 0.3, edit accuracy
 0.7, collateral 0.5, format 0.2); with them the unchanged input keeps up to 0.3 and a repair that
@@ -29,18 +35,24 @@ repair's edit accuracy); format 0.2, a blemish a reader strips by hand.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import lru_cache
 from typing import Any, Mapping
 
-from commerce_grpo.rewards.extraction import extra_factor
+from commerce_grpo.tasklib.text import addressed_to_grader, extra_factor
 
 from .corrupt import KINDS
-from .listing import DESCRIPTION, SPANS, parse, read
+from .listing import DESCRIPTION, SPANS, TITLE, parse, read
 
 COLLATERAL_FULL = 3
 # Answers are read up to this length: a listing is under 2 kB, so what follows can only be extra
 # text (already enough to zero the answer), and it bounds the cost of a runaway generation.
 MAX_CHARS = 20_000
+# Spans of free text: what they hold beyond the clean text's length is extra text too (chatter
+# appended to the description or the title is not a repair).
+FREE_TEXT = (TITLE, DESCRIPTION)
+_SPACE = re.compile(r"\s+")
 # Corruption kinds that hide spans without changing their values (the input still holds them right).
 HIDING = ("section_duplicated", "markup_broken")
 WEIGHTS = {
@@ -82,14 +94,20 @@ def gold(record: Mapping[str, Any]) -> tuple[dict[str, str], list[list[str]], se
     return clean, spans, hidden
 
 
+def _read(text: str):
+    """The answer's blocks, read from its NFC form: a listing is the same text in any Unicode
+    normal form ("é" as one code point or as "e" and a combining accent)."""
+    return read(unicodedata.normalize("NFC", text[:MAX_CHARS]))
+
+
 def in_format(record: Mapping[str, Any], text: str) -> bool:
-    return isinstance(text, str) and read(text[:MAX_CHARS]).is_listing()
+    return isinstance(text, str) and _read(text).is_listing()
 
 
 def components(record: Mapping[str, Any], text: str, **_) -> dict[str, float]:
     truth = gold(record)
-    doc = read(text[:MAX_CHARS])
-    if truth is None or not doc.is_listing():
+    doc = _read(text)
+    if truth is None or not doc.is_listing() or addressed_to_grader(text):
         return {}
     clean, corrupted, hidden = truth
     found = doc.spans()
@@ -98,13 +116,17 @@ def components(record: Mapping[str, Any], text: str, **_) -> dict[str, float]:
     changed = sum(found.get(s) != value if s not in touched else s in hidden and found.get(s, value) != value
                   for s, value in clean.items())
     extra = doc.extra_chars()
-    factor = extra_factor(extra)
+    factor = extra_factor(extra + sum(max(0, _chars(found.get(s, "")) - _chars(clean[s])) for s in FREE_TEXT))
     return {
         "structure": doc.structure() * factor,
         "edit_accuracy": edit * factor,
         "collateral": min(1.0, changed / COLLATERAL_FULL),
         "format": float(doc.fenced or extra > 0),
     }
+
+
+def _chars(text: str) -> int:
+    return len(_SPACE.sub("", text))
 
 
 def structure_rate(text: str, parts: Mapping[str, float]) -> float:
