@@ -53,6 +53,8 @@ def test_select_best_picks_the_early_peak(tiny_base, tmp_path):
     assert "last evaluation (step 40) scored 0.1000" in saved["why"]
     card = (tmp_path / "best" / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: peft") and "step 20" in card and "| extraction | 0.7300 |" in card
+    # the recipe as trained, including what Unsloth would otherwise default (docs/gpu.md)
+    assert f"| optimizer | {GRPO['optimizer']} |" in card and f"| weight_decay | {GRPO['weight_decay']} |" in card
     base, _ = load_model(tiny_base, model=TINY_MODEL)
     loaded = PeftModel.from_pretrained(base, tmp_path / "best")
     lora_b = next(p for n, p in loaded.named_parameters() if "lora_B" in n)

@@ -18,6 +18,8 @@ import logging
 import os
 from pathlib import Path
 
+from commerce_grpo.files import write_atomic
+
 log = logging.getLogger(__name__)
 
 # The `model.id` that selects the embedded model (config.yaml documents it).
@@ -77,7 +79,7 @@ def build_base_model(out_dir, *, inputs: dict, model: dict) -> dict:
                 **build_tiny_base(out_dir, db=inputs["db"], train=inputs["train"], model_cfg=model)}
     else:
         info = {"embedded": False, **resolve_model(model["id"], cache_dir=model["cache_dir"])}
-    (out_dir / BASE_JSON).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    write_atomic(out_dir / BASE_JSON, json.dumps(info, indent=2) + "\n")
     log.info("base model: %s", info)
     return info
 

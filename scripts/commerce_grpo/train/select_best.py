@@ -12,6 +12,7 @@ import math
 import shutil
 from pathlib import Path
 
+from commerce_grpo.files import write_atomic
 from commerce_grpo.modeling import read_base
 from commerce_grpo.train.callbacks import adapter_dir, read_history
 from commerce_grpo.train.model_card import model_card
@@ -62,9 +63,9 @@ def select_best(*, checkpoints, eval_history, base, outputs: dict, seed: int, mo
         "last_step": rows[-1]["step"],
         "history": [{"step": row["step"], "reward": _finite(row["reward"])} for row in rows],
     }
-    (out / "best.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    write_atomic(out / "best.json", json.dumps(record, indent=2) + "\n")
     base_info, _ = read_base(base)
-    (out / "README.md").write_text(model_card(record, base_info=base_info, model=model, grpo=grpo), encoding="utf-8")
+    write_atomic(out / "README.md", model_card(record, base_info=base_info, model=model, grpo=grpo))
     log.info("seed %d: best step %d — %s", seed, best["step"], why)
     return record
 
