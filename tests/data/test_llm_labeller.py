@@ -7,15 +7,12 @@ model's answers are not labels)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
+from judge_server_process import judge_server
 from rewards.fixed_judge import fixed_judge
 
 from commerce_grpo.data.db import build_commerce_db
@@ -125,25 +122,8 @@ def tiny_server_model(tmp_path_factory):
 
 @pytest.fixture
 def live_server(tiny_server_model, tmp_path):
-    ready = tmp_path / "ready"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "scripts"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "commerce_grpo.judge_server", "--model", str(tiny_server_model),
-                             "--port", "0", "--name", "tiny-labeller", "--ready-file", str(ready)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not (ready.exists() and ready.read_text().strip()):
-            if proc.poll() is not None:
-                pytest.fail(f"server exited {proc.returncode}: {proc.stderr.read()[-2000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail("server not ready within 60 s")
-            time.sleep(0.1)
-        yield proc, f"http://{ready.read_text().strip()}/v1"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        proc.stderr.close()
+    with judge_server(tiny_server_model, "tiny-labeller", tmp_path) as (proc, url):
+        yield proc, url + "/v1"
 
 
 def test_end_to_end_against_the_local_server_then_a_dead_one_fails_the_audit(live_server, olist_dir, tmp_path):

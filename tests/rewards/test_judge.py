@@ -8,9 +8,6 @@ server is counted and fails the audit), not the judge's quality.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from raw_http import drip, huge, raw_server
+from judge_server_process import judge_server
 from rewards.fixed_judge import fixed_judge, free_port
 from task_names import TASKS
 
@@ -223,25 +221,8 @@ def _get(url: str) -> dict:
 
 @pytest.fixture
 def live_server(tiny_judge_model, tmp_path):
-    ready = tmp_path / "ready"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "scripts"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "commerce_grpo.judge_server", "--model", str(tiny_judge_model),
-                             "--port", "0", "--name", "tiny-judge", "--ready-file", str(ready)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not (ready.exists() and ready.read_text().strip()):
-            if proc.poll() is not None:
-                pytest.fail(f"judge server exited {proc.returncode}: {proc.stderr.read()[-2000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail("judge server not ready within 60 s")
-            time.sleep(0.1)
-        yield proc, f"http://{ready.read_text().strip()}"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        proc.stderr.close()
+    with judge_server(tiny_judge_model, "tiny-judge", tmp_path) as (proc, url):
+        yield proc, url
 
 
 def test_real_server_scores_a_batch_then_a_killed_server_fails_the_audit(live_server, tiny_judge_model):
