@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from judge_server_process import tiny_server_base
 from readme_commands import run_part
 from slurm_cluster import running_daemons, start_cluster, stop_daemons
 from snakemake_runner import copy_workflow, run_snakemake
@@ -43,18 +44,8 @@ def readme_default_run(tmp_path_factory) -> tuple[Path, float]:
 
 @pytest.fixture(scope="session")
 def tiny_judge_model(tmp_path_factory) -> Path:
-    """The embedded tiny base, built the way the modeling tests build it, with 2 pretraining steps:
-    what the local judge server serves in its tests (the judge's quality is not under test)."""
-    from modeling.tiny_fixtures import TINY_MODEL, make_inputs
-
-    from commerce_grpo.modeling import build_base_model
-
-    root = tmp_path_factory.mktemp("judge_model")
-    inputs = make_inputs(root / "inputs", train_counts={"extraction": 8, "sql_qa": 4, "insights": 4, "push": 4})
-    base = root / "base"
-    model = {**TINY_MODEL, "tiny": {**TINY_MODEL["tiny"], "pretrain_steps": 2}}
-    build_base_model(base, inputs={"db": inputs["db"], "train": inputs["train"]}, model=model)
-    return base
+    """What the local judge server serves in its tests."""
+    return tiny_server_base(tmp_path_factory.mktemp("judge_model"))
 
 
 @pytest.fixture(scope="session")

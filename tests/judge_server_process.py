@@ -1,5 +1,5 @@
-"""A real `python -m commerce_grpo.judge_server` on a free port, for the tests that call it over
-HTTP (the judge reward and the LLM labeller share the server)."""
+"""A real `python -m commerce_grpo.judge_server` on a free port, and the tiny model it serves, for
+the tests that call it over HTTP (the judge reward and the LLM labeller share the server)."""
 from __future__ import annotations
 
 import contextlib
@@ -12,6 +12,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def tiny_server_base(root: Path, **model: object) -> Path:
+    """The embedded tiny base, built the way the modeling tests build it, with 2 pretraining steps
+    (what it answers is not under test); ``model`` overrides model-section keys."""
+    from modeling.tiny_fixtures import TINY_MODEL, make_inputs
+
+    from commerce_grpo.modeling import build_base_model
+
+    inputs = make_inputs(root / "inputs", train_counts={"extraction": 8, "sql_qa": 4, "insights": 4, "push": 4})
+    base = root / "base"
+    build_base_model(base, inputs={"db": inputs["db"], "train": inputs["train"]},
+                     model={**TINY_MODEL, **model, "tiny": {**TINY_MODEL["tiny"], "pretrain_steps": 2}})
+    return base
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from judge_server_process import judge_server
+from judge_server_process import judge_server, tiny_server_base
 from rewards.fixed_judge import fixed_judge
 
 from commerce_grpo.data.db import build_commerce_db
@@ -105,19 +105,9 @@ def test_merge_keeps_no_flag_categories_of_the_model():
 # ------------------------------------------------------------------ the project's local server
 @pytest.fixture(scope="module")
 def tiny_server_model(tmp_path_factory):
-    """The embedded tiny base, 2 pretraining steps (its labelling quality is not under test), with a
-    context long enough for the labelling guide the labeller sends (the server answers 400 to a
-    prompt longer than its model's context)."""
-    from modeling.tiny_fixtures import TINY_MODEL, make_inputs
-
-    from commerce_grpo.modeling import build_base_model
-
-    root = tmp_path_factory.mktemp("labeller_model")
-    inputs = make_inputs(root / "inputs", train_counts={"extraction": 8, "sql_qa": 4, "insights": 4, "push": 4})
-    base = root / "base"
-    build_base_model(base, inputs={"db": inputs["db"], "train": inputs["train"]},
-                     model={**TINY_MODEL, "max_seq_length": 8192, "tiny": {**TINY_MODEL["tiny"], "pretrain_steps": 2}})
-    return base
+    """The judge server's tiny base with a context long enough for the labelling guide the
+    labeller sends (the server answers 400 to a prompt longer than its model's context)."""
+    return tiny_server_base(tmp_path_factory.mktemp("labeller_model"), max_seq_length=8192)
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from raw_http import drip, huge, raw_server
 from judge_server_process import judge_server
+from raw_http import drip, huge, raw_server
 from rewards.fixed_judge import fixed_judge, free_port
 from task_names import TASKS
 

@@ -152,7 +152,6 @@ def build_report(*, evals, metas, audit, pairs_stats, sft_metrics, eval_historie
     report = stats.json_safe(report)
     write_atomic(outputs["config"], yaml.safe_dump({**effective_config, "seeds": list(configured_seeds)},
                                                    sort_keys=False, allow_unicode=True))
-    json_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(json_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     write_atomic(md_path, render(report))
     log.info("report: %d comparisons, figures %s", len(comparisons), [v for v in figure_files.values() if v])

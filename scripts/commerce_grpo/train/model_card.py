@@ -1,9 +1,9 @@
 """The Hugging Face model card (README.md) written next to a selected adapter."""
 from __future__ import annotations
 
-RECIPE_KEYS = ("init", "learning_rate", "lr_scheduler_type", "warmup_ratio", "optimizer", "weight_decay", "beta", "loss_type",
-               "scale_rewards", "num_generations", "prompts_per_step", "task_mix", "max_completion_length",
-               "temperature", "top_p", "top_k", "max_steps", "eval_steps", "patience",
+RECIPE_KEYS = ("init", "learning_rate", "lr_scheduler_type", "warmup_ratio", "optimizer", "weight_decay",
+               "beta", "loss_type", "scale_rewards", "num_generations", "prompts_per_step", "task_mix",
+               "max_completion_length", "temperature", "top_p", "top_k", "max_steps", "eval_steps", "patience",
                "multi_objective_aggregation", "epsilon_high", "mask_truncated_completions")
 
 
